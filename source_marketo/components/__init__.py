@@ -1,0 +1,1 @@
+"""Python components of source-marketo: only what the declarative manifest cannot say."""

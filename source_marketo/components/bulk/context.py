@@ -1,0 +1,32 @@
+"""What every bulk lane of a run shares: the runtime, the bulk endpoints, the clock's "now", the output mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from source_marketo.components.bulk.jobs import BulkApi
+from source_marketo.components.bulk.records import RecordSink
+from source_marketo.components.runtime import MarketoRuntime
+
+
+@dataclass
+class BulkContext:
+    runtime: MarketoRuntime
+    api: BulkApi
+    now: datetime  # the end of this run's last window
+    raw_output: bool
+    selected: Dict[str, Mapping[str, Any]]  # selected bulk stream -> its configured JSON schema
+    full_refresh: Dict[str, bool]  # stream -> read from the start date, ignoring state
+    states: Dict[str, Dict[str, Any]]  # stream -> input state
+    tick: Callable[[int], None] = lambda received: None  # the scheduler's hook between download chunks
+
+    def sink(self, stream: str) -> RecordSink:
+        return RecordSink(stream, self.raw_output)
+
+    def input_state(self, stream: str) -> Dict[str, Any]:
+        return {} if self.full_refresh.get(stream) else dict(self.states.get(stream) or {})
+
+    def count(self, stream: str, records: int) -> None:
+        self.runtime.records[stream] += records

@@ -1,0 +1,176 @@
+"""leads: Bulk Lead Extract by ``updatedAt`` windows, with a fallback for subscriptions without that filter.
+
+Marketo (marketo-api.md 6.2): a lead export takes exactly one filter; ``updatedAt`` sees the most
+recent update of any field, so exporting by it (never by ``createdAt``) is what catches updates.
+Subscriptions without Marketo's "big data" infrastructure answer 1035 to that filter: then each
+window exports the lead ids of New Lead / Change Data Value / Merge Leads activities (a tiny file)
+and fetches those leads over REST, 300 per call. ``fields`` lists only the columns the catalog
+selects and the instance has (an unknown field would fail the export with 1003).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from source_marketo.components.bulk.context import BulkContext
+from source_marketo.components.bulk.csv_rows import ExportRows
+from source_marketo.components.bulk.download import ExportFile
+from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
+from source_marketo.components.bulk.records import RecordSink, plan_columns
+from source_marketo.components.bulk.state import state_message
+from source_marketo.components.bulk.windows import WindowPlan, cursor_text, parse_cursor, saved_exports
+from source_marketo.components.metadata import LeadField
+from source_marketo.components.naming import column_names
+from source_marketo.components.types import CONVERTERS, schema_kind
+
+LEADS = "leads"
+CURSOR = "updated_at"
+MODE_UPDATED_AT = "updated_at_filter"
+MODE_ACTIVITY = "activity_changes"
+CHANGE_ACTIVITY_TYPES = (12, 13, 32)  # New Lead, Change Data Value, Merge Leads
+PRIOR_BYTES_PER_DAY = 10 * 2**20
+REST_BATCH = 300
+MODE_RECHECK = timedelta(days=7)
+OWN_COLUMNS = ("deleted_at",)
+
+
+def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:
+    """API name -> column for every REST-readable lead field, stable whatever the catalog selects."""
+    return column_names([field.api_name for field in fields], reserved=OWN_COLUMNS)
+
+
+class LeadsLane:
+    name = "leads"
+
+    def __init__(self, context: BulkContext, fields: Sequence[LeadField]) -> None:
+        self.context = context
+        settings = context.runtime.settings
+        state = context.input_state(LEADS)
+        self.cursor: datetime = parse_cursor(state.get(CURSOR)) or settings.start_date
+        self.mode_checked_at = parse_cursor(state.get("mode_checked_at"))
+        recently_checked = self.mode_checked_at is not None and context.now - self.mode_checked_at < MODE_RECHECK
+        # Without the updatedAt filter a subscription stays in activity mode; ask again once a week.
+        self.mode = MODE_ACTIVITY if state.get("mode") == MODE_ACTIVITY and recently_checked else MODE_UPDATED_AT
+        self.deletions_through = parse_cursor(state.get("deletions_through"))
+        self.columns = self._columns(fields, context.selected[LEADS])
+        self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
+        start = max(settings.start_date, self.cursor - settings.lookback) if self.cursor > settings.start_date else self.cursor
+        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, state.get("bytes_per_day"), list(state.get("pending_exports") or []))
+        self._pending: List[Dict[str, Any]] = []
+
+    # --- the Lane protocol ------------------------------------------------------------------
+
+    def resume_jobs(self) -> List[ExportJob]:
+        return self.plan.resumable(self._spec)
+
+    def peek(self, available_bytes: int) -> Optional[ExportSpec]:
+        window = self.plan.peek(available_bytes)
+        return self._spec(window) if window else None
+
+    def accept(self, spec: ExportSpec) -> None:
+        self.plan.accept(spec.window)
+
+    def estimate(self, spec: ExportSpec) -> int:
+        return self.plan.estimate(spec.window) // (8 if self.mode == MODE_ACTIVITY else 1)
+
+    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
+        halves = self.plan.split(spec.window)
+        return [self._spec(window) for window in halves] if halves else None
+
+    def unsupported(self, spec: ExportSpec, reason: str) -> None:
+        if self.mode == MODE_ACTIVITY:
+            raise RuntimeError(f"Marketo refused the activity export used to find changed leads: {reason}")
+        self.mode, self.mode_checked_at = MODE_ACTIVITY, self.context.now
+        self.context.runtime.logger.warning(
+            "This Marketo subscription does not support the bulk 'updatedAt' filter (1035). Leads are synced in "
+            "activity mode: each window exports the ids of new, changed and merged leads from the activity log "
+            "and reads those leads over REST (300 per call)."
+        )
+
+    def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
+        self._pending = saved_exports(jobs)
+        yield state_message(LEADS, self.state())
+
+    def consume(self, job: ExportJob) -> Iterator[Any]:
+        if job.spec.kind == "leads":
+            yield from self._read_leads_file(job)
+        else:
+            yield from self._read_changed_leads(job)
+        self.plan.learn(job.spec.window, job.file_size)
+        self.cursor = max(self.cursor, job.spec.window.end)
+
+    # --- state ------------------------------------------------------------------------------
+
+    def state(self) -> Dict[str, Any]:
+        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode}
+        if self.plan.bytes_per_day is not None:
+            state["bytes_per_day"] = round(self.plan.bytes_per_day)
+        if self.mode_checked_at is not None:
+            state["mode_checked_at"] = cursor_text(self.mode_checked_at)
+        if self.deletions_through is not None:
+            state["deletions_through"] = cursor_text(self.deletions_through)
+        return state
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _columns(self, fields: Sequence[LeadField], schema: Mapping[str, Any]) -> List[Tuple[str, str, str]]:
+        """(column, API name or "" when the instance lacks it, kind) for each selected column."""
+        by_column = {column: api for api, column in lead_columns(fields).items()}
+        properties = schema.get("properties") or {}
+        wanted = []
+        for column, property_schema in properties.items():
+            source = by_column.get(column, "")
+            if not source and column not in OWN_COLUMNS:
+                self.context.runtime.logger.warning(f"leads: column '{column}' is selected but this Marketo instance has no such lead field; it stays empty.")
+            wanted.append((column, source, schema_kind(property_schema)))
+        for column in ("id", "updated_at"):
+            if column not in properties:
+                wanted.append((column, by_column.get(column, column), "integer" if column == "id" else "datetime"))
+        return wanted
+
+    def _spec(self, window: Window) -> ExportSpec:
+        if self.mode == MODE_ACTIVITY:
+            return ExportSpec("activities", window, "createdAt", ("leadId",), CHANGE_ACTIVITY_TYPES)
+        return ExportSpec("leads", window, "updatedAt", self.export_fields)
+
+    def _read_leads_file(self, job: ExportJob) -> Iterator[Any]:
+        sink = self.context.sink(LEADS)
+        with ExportFile(self.context.runtime.client, self.context.api.file_path(job), job.file_size, job.checksum, on_progress=self.context.tick) as binary:
+            rows = ExportRows(binary, job.name())
+            convert = plan_columns(rows.header, self.columns).compile()
+            append, line_of = sink.append, sink.line_of
+            for row in rows:
+                append(line_of(convert(row)))
+                if sink.full:
+                    yield from sink.drain()
+            yield from sink.drain()
+        self.context.count(LEADS, sink.count)
+
+    def _read_changed_leads(self, job: ExportJob) -> Iterator[Any]:
+        ids = set()
+        with ExportFile(self.context.runtime.client, self.context.api.file_path(job), job.file_size, job.checksum, on_progress=self.context.tick) as binary:
+            rows = ExportRows(binary, job.name())
+            at = rows.header.index("leadId") if rows.header else 0
+            for row in rows:
+                if row[at] != "null":
+                    ids.add(int(row[at]))
+        sink, ordered = self.context.sink(LEADS), sorted(ids)
+        for batch_start in range(0, len(ordered), REST_BATCH):
+            for item in self._fetch(ordered[batch_start: batch_start + REST_BATCH]):
+                sink.append(sink.line_of(self._from_rest(item)))
+            yield from sink.drain()
+        self.context.count(LEADS, sink.count)
+
+    def _fetch(self, lead_ids: List[int]) -> List[Mapping[str, Any]]:
+        params = {"filterType": "id", "filterValues": ",".join(map(str, lead_ids)), "fields": ",".join(self.export_fields), "batchSize": REST_BATCH}
+        items: List[Mapping[str, Any]] = []
+        while True:
+            envelope = self.context.runtime.client.get("/rest/v1/leads.json", params=params).envelope
+            items.extend(item for item in envelope.result if isinstance(item, Mapping))
+            if not envelope.next_page_token or not envelope.more_result:
+                return items
+            params = {**params, "nextPageToken": envelope.next_page_token}
+
+    def _from_rest(self, item: Mapping[str, Any]) -> Dict[str, Any]:
+        return {column: (CONVERTERS[kind](item.get(source)) if source else None) for column, source, kind in self.columns}

@@ -1,0 +1,279 @@
+"""One scheduler for every bulk stream of a run: Marketo's job limits as budgets, jobs made just in time.
+
+Marketo runs 2 export jobs at once and queues at most 10 (its count includes the processing ones
+and other integrations' jobs); status refreshes once a minute (marketo-api.md 6.3). So the
+scheduler keeps a few of our jobs queued or processing (enough to keep both processing slots busy
+while earlier files download), creates each job just before it is enqueued, never more than the
+depth, and never one whose estimated size does not fit the day's export budget. Each lane (leads,
+activities) hands out its windows in order and consumes completed jobs in that order, so its state
+only ever moves forward over windows that were fully emitted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Deque, Iterator, List, Optional, Protocol
+
+from source_marketo.components.budget import ExportBudget, marketo_day
+from source_marketo.components.bulk.download import ExportGone
+from source_marketo.components.bulk.jobs import BulkApi, ExportJob, ExportSpec, JobStatus
+from source_marketo.components.clock import Clock
+from source_marketo.components.errors import Action
+from source_marketo.components.types import parse_datetime
+
+QUEUE_FULL_WAIT = 60.0
+MIN_POLL_SPACING = 0.25  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
+MAX_ATTEMPTS_PER_WINDOW = 2
+
+
+class ExportFailed(Exception):
+    """A window could not be exported even after retries and splitting; names the job and window."""
+
+
+class Lane(Protocol):
+    name: str
+
+    def resume_jobs(self) -> List[ExportJob]: ...
+
+    def peek(self, available_bytes: int) -> Optional[ExportSpec]: ...
+
+    def accept(self, spec: ExportSpec) -> None: ...
+
+    def unsupported(self, spec: ExportSpec, reason: str) -> None: ...
+
+    def estimate(self, spec: ExportSpec) -> int: ...
+
+    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]: ...
+
+    def consume(self, job: ExportJob) -> Iterator[Any]: ...
+
+    def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]: ...
+
+
+@dataclass
+class LaneState:
+    lane: Any
+    jobs: Deque[ExportJob] = field(default_factory=deque)
+    planned_all: bool = False
+    failed: Optional[Exception] = None
+    dirty: bool = False  # its pending export ids changed: save them in its state
+
+
+class ExportScheduler:
+    def __init__(self, api: BulkApi, budget: ExportBudget, clock: Clock, logger: logging.Logger, poll_interval: float, depth: int = 4, job_timeout: float = 12 * 3600) -> None:
+        self.api = api
+        self.budget = budget
+        self.clock = clock
+        self.logger = logger
+        self.poll_interval = max(poll_interval, MIN_POLL_SPACING)
+        self.depth = depth
+        self.job_timeout = job_timeout
+        self.jobs_created = 0
+        self.jobs_reused = 0
+        self.max_active_seen = 0
+        self._lanes: List[LaneState] = []
+        self._enqueue_blocked_until = 0.0
+        self._limit: Optional[Exception] = None
+
+    @property
+    def limit(self) -> Optional[Exception]:
+        """The LimitReached that stopped planning, if any."""
+        return self._limit
+
+    def run(self, lanes: List[Any]) -> Iterator[Any]:
+        """Yield what the lanes emit while driving jobs to completion; lane failures are kept per lane."""
+        self._lanes = [LaneState(lane) for lane in lanes]
+        for state in self._lanes:
+            state.jobs.extend(state.lane.resume_jobs())
+            self.jobs_reused += sum(1 for job in state.jobs if job.export_id)
+        while True:
+            self.tick()
+            yield from self._save_pending()
+            progressed = False
+            for state in self._lanes:
+                if state.failed is None and state.jobs and state.jobs[0].status is JobStatus.COMPLETED:
+                    job = state.jobs.popleft()
+                    state.dirty = True
+                    yield from self._consume(state, job)
+                    progressed = True
+            if self._done():
+                yield from self._save_pending()
+                return
+            if not progressed:
+                self._wait()
+
+    def lane_errors(self) -> List[Exception]:
+        return [state.failed for state in self._lanes if state.failed is not None]
+
+    def tick(self) -> None:
+        """Poll what is due, then top up Marketo's queue; safe to call between download chunks."""
+        self._poll_due()
+        self._fill()
+
+    def drain_state(self) -> Iterator[Any]:
+        yield from self._save_pending()
+
+    # --- consuming -------------------------------------------------------------------------
+
+    def _consume(self, state: LaneState, job: ExportJob) -> Iterator[Any]:
+        try:
+            yield from state.lane.consume(job)
+        except ExportGone:
+            self.logger.warning(f"The file of {job.name()} is gone (expired or never there); exporting the window again.")
+            state.jobs.appendleft(ExportJob(job.spec))
+        except ExportFailed as error:
+            state.failed = error
+
+    # --- filling ---------------------------------------------------------------------------
+
+    def _active(self) -> List[ExportJob]:
+        return [job for state in self._lanes for job in state.jobs if job.export_id and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
+
+    def _fill(self) -> None:
+        for job in [job for state in self._lanes for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
+            if not self._enqueue(job):
+                return  # the queue is full: nothing new until a slot frees
+        for state in self._lanes:
+            for job in list(state.jobs):
+                if job.export_id is None and len(self._active()) < self.depth:
+                    self._create(state, job)
+        while len(self._active()) < self.depth and self._limit is None:
+            state = self._lane_to_fill()
+            if state is None:
+                return
+            spec = state.lane.peek(self.budget.available())
+            if spec is None:
+                state.planned_all = True
+                continue
+            job = ExportJob(spec)
+            state.jobs.append(job)
+            created = self._create(state, job)
+            if job in state.jobs:
+                state.lane.accept(spec)
+            if not created:
+                return
+
+    def _lane_to_fill(self) -> Optional[LaneState]:
+        candidates = [s for s in self._lanes if s.failed is None and not s.planned_all and len(s.jobs) < self.depth]
+        return min(candidates, key=lambda s: len(s.jobs), default=None)
+
+    def _create(self, state: LaneState, job: ExportJob) -> bool:
+        """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now."""
+        estimate = state.lane.estimate(job.spec)
+        if estimate > self.budget.available():
+            if not self.budget.reserved:
+                self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} is estimated at {estimate / 2**20:.1f} MB"))
+            elif job is state.jobs[-1]:
+                state.jobs.pop()  # running jobs hold reservations: plan it again once they settle
+            return False
+        decision = self.api.create(job)
+        if decision.action is Action.UNSUPPORTED_FILTER:
+            state.jobs.remove(job)
+            state.lane.unsupported(job.spec, decision.reason)
+            return True
+        self.jobs_created += 1
+        job.seen_unfinished = True
+        self.budget.reserve(job.spec.key, estimate)
+        self.logger.info(f"Created {job.name()}.")
+        state.dirty = True
+        return self._enqueue(job)
+
+    def _stop_planning(self, limit: Exception) -> None:
+        """No new job fits today: finish what runs, drop what was not created (planned again next run)."""
+        self._limit = limit
+        for state in self._lanes:
+            state.planned_all = True
+            kept: Deque[ExportJob] = deque()
+            for job in state.jobs:  # keep the created prefix only: a lane never skips a window
+                if not job.export_id:
+                    break
+                kept.append(job)
+            for job in list(state.jobs)[len(kept):]:
+                if job.export_id and job.status is not None and not job.status.finished:
+                    self.api.cancel(job)  # a cancelled job writes no file, so costs no megabytes
+                self.budget.release(job.spec.key)
+            state.jobs = kept
+
+    def _enqueue(self, job: ExportJob) -> bool:
+        if self.clock.monotonic() < self._enqueue_blocked_until:
+            return False
+        decision = self.api.enqueue(job)
+        if decision.action is Action.QUEUE_FULL:
+            self.logger.info(f"Marketo's export queue is full; {job.name()} waits for a free slot.")
+            self._enqueue_blocked_until = self.clock.monotonic() + QUEUE_FULL_WAIT
+            return False
+        if decision.action is Action.ALREADY_QUEUED:
+            job.status = JobStatus.QUEUED
+        job.next_poll = self.clock.monotonic() + self.poll_interval
+        self.max_active_seen = max(self.max_active_seen, len(self._active()))
+        return True
+
+    # --- polling ---------------------------------------------------------------------------
+
+    def _poll_due(self) -> None:
+        now = self.clock.monotonic()
+        for state in self._lanes:
+            for job in list(state.jobs):
+                if job.export_id and (job.status is None or job.status.active) and job.next_poll <= now:
+                    self._poll(state, job)
+
+    def _poll(self, state: LaneState, job: ExportJob) -> None:
+        decision = self.api.status(job)
+        job.next_poll = self.clock.monotonic() + self.poll_interval
+        if decision.action is Action.NOT_FOUND or decision.action is not Action.OK:
+            self._retry_or_split(state, job, f"Marketo no longer knows it ({decision.reason})")
+            return
+        if job.status is JobStatus.COMPLETED:
+            # Megabytes of jobs that completed before this run are in the day's total already.
+            self.budget.settle(job.spec.key, job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
+        elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            self.budget.release(job.spec.key)
+            self._retry_or_split(state, job, f"it ended {job.status.value}" + (f": {job.error}" if job.error else ""))
+        else:
+            job.seen_unfinished = True
+            if job.status is JobStatus.CREATED:
+                self._enqueue(job)
+
+    def _finished_today(self, job: ExportJob) -> bool:
+        try:
+            return job.finished_at is not None and marketo_day(parse_datetime(job.finished_at)) == marketo_day(self.clock.now())
+        except ValueError:
+            return True
+
+    def _retry_or_split(self, state: LaneState, job: ExportJob, why: str) -> None:
+        position = state.jobs.index(job)
+        if job.attempt < MAX_ATTEMPTS_PER_WINDOW:
+            self.logger.warning(f"{job.name()} failed ({why}); exporting the window again.")
+            state.jobs[position] = ExportJob(job.spec, attempt=job.attempt + 1)
+            state.dirty = True
+            return
+        halves = state.lane.split(job.spec)
+        if halves:
+            self.logger.warning(f"{job.name()} failed twice ({why}); splitting the window in two.")
+            del state.jobs[position]
+            for offset, spec in enumerate(halves):
+                state.jobs.insert(position + offset, ExportJob(spec))
+            state.dirty = True
+            return
+        state.failed = ExportFailed(f"Marketo could not export {job.name()}: {why}, after retries and splitting the window.")
+        self.logger.error(str(state.failed))
+
+    # --- waiting ---------------------------------------------------------------------------
+
+    def _wait(self) -> None:
+        polls = [job.next_poll for state in self._lanes if state.failed is None for job in state.jobs if job.export_id and job.status is not JobStatus.COMPLETED]
+        wake = min(polls, default=self.clock.monotonic() + 1.0)
+        if self._enqueue_blocked_until:
+            wake = min(wake, self._enqueue_blocked_until)
+        self.clock.sleep(max(wake - self.clock.monotonic(), 0.0))
+
+    def _done(self) -> bool:
+        return all(state.failed is not None or (state.planned_all and not state.jobs) for state in self._lanes)
+
+    def _save_pending(self) -> Iterator[Any]:
+        for state in self._lanes:
+            if state.dirty:
+                state.dirty = False
+                yield from state.lane.on_jobs_changed(list(state.jobs))

@@ -1,0 +1,172 @@
+"""BulkSync: reads the selected bulk streams (leads, lead_activities, lead_activity_attributes) of a run.
+
+It builds one lane per Marketo export kind, drives them with one scheduler, then adds what the
+exports cannot carry: deleted and merged-away leads (as leads rows with ``deleted_at``) and Delete
+Lead activities (from ``activities/deletedleads.json``). Stream statuses, state after every
+window, and a clean stop at a daily limit are handled here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Dict, Iterator, List, Mapping, Optional
+
+from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
+
+from source_marketo.components import metadata, removals
+from source_marketo.components.budget import LimitReached, marketo_day
+from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
+from source_marketo.components.bulk.context import BulkContext
+from source_marketo.components.bulk.jobs import BulkApi
+from source_marketo.components.bulk.leads import LEADS, LeadsLane
+from source_marketo.components.bulk.scheduler import ExportScheduler
+from source_marketo.components.bulk.state import state_message, stream_states
+from source_marketo.components.bulk.windows import cursor_text
+from source_marketo.components.metadata import DELETE_LEAD
+from source_marketo.components.runtime import MarketoRuntime
+from source_marketo.components.types import parse_datetime
+
+BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES)
+SETTLE = timedelta(minutes=1)  # the newest minute is left to the next run (Marketo writes activities with a small delay)
+
+
+class BulkSync:
+    def __init__(self, runtime: MarketoRuntime, catalog: ConfiguredAirbyteCatalog, state: Optional[List[Any]], raw_output: bool) -> None:
+        self.runtime = runtime
+        self.streams = [configured for configured in catalog.streams if configured.stream.name in BULK_STREAMS]
+        self.raw_output = raw_output
+        self.state = stream_states(state)
+        self.stopped: Optional[LimitReached] = None
+        self.errors: List[Exception] = []
+
+    def read(self) -> Iterator[Any]:
+        if not self.streams:
+            return
+        for configured in self.streams:
+            yield status_message(StreamDescriptor(name=configured.stream.name), AirbyteStreamStatus.STARTED)
+        runtime = self.runtime
+        context = BulkContext(
+            runtime=runtime,
+            api=BulkApi(runtime.client),
+            now=(runtime.clock.now() - SETTLE).replace(microsecond=0),
+            raw_output=self.raw_output,
+            selected={c.stream.name: c.stream.json_schema for c in self.streams},
+            full_refresh={c.stream.name: c.sync_mode == SyncMode.full_refresh for c in self.streams},
+            states=self.state,
+        )
+        try:
+            yield from self._read(context)
+        except LimitReached as stop:
+            self.stopped = stop
+        failed = {type(error).__name__ for error in self.errors}
+        final = AirbyteStreamStatus.INCOMPLETE if self.stopped or failed else AirbyteStreamStatus.COMPLETE
+        for configured in self.streams:
+            yield status_message(StreamDescriptor(name=configured.stream.name), final)
+
+    def _read(self, context: BulkContext) -> Iterator[Any]:
+        runtime, settings = self.runtime, self.runtime.settings
+        lanes: List[Any] = []
+        leads_lane = None
+        if LEADS in context.selected:
+            leads_lane = LeadsLane(context, metadata.lead_fields(runtime))
+            lanes.append(leads_lane)
+        activities_lane = None
+        if ACTIVITIES in context.selected or ATTRIBUTES in context.selected:
+            types = settings.activity_type_ids
+            if types is None:
+                types = None  # every type: no activityTypeIds filter
+            else:
+                metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
+            activities_lane = ActivitiesLane(context, types)
+            lanes.append(activities_lane)
+        self._observe_export_spending(context, lanes)
+        scheduler = ExportScheduler(context.api, runtime.exports, runtime.clock, runtime.logger, settings.status_poll_interval)
+        context.tick = _ticker(scheduler, runtime.clock, settings.status_poll_interval)
+        try:
+            yield from scheduler.run(lanes)
+        finally:
+            runtime.jobs_created += scheduler.jobs_created
+            runtime.jobs_reused += scheduler.jobs_reused
+        self.errors.extend(scheduler.lane_errors())
+        if leads_lane is not None and not self._lane_failed(scheduler, leads_lane):
+            yield from self._lead_removals(context, leads_lane)
+        if activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids):
+            yield from self._delete_activities(context, activities_lane)
+        if scheduler.limit is not None:
+            raise scheduler.limit
+
+    def _observe_export_spending(self, context: BulkContext, lanes: List[Any]) -> None:
+        """Today's export megabytes of this API user, from the job lists of the kinds this run uses."""
+        today = marketo_day(self.runtime.clock.now())
+        spent = 0
+        for kind in ("leads", "activities"):
+            for job in context.api.list_jobs(kind, "Completed"):
+                finished = job.get("finishedAt")
+                try:
+                    if finished and marketo_day(parse_datetime(str(finished))) == today:
+                        spent += int(job.get("fileSize") or 0)
+                except ValueError:
+                    continue
+        self.runtime.exports.observe_spent(spent)
+
+    @staticmethod
+    def _lane_failed(scheduler: ExportScheduler, lane: Any) -> bool:
+        return any(state.lane is lane and state.failed is not None for state in scheduler._lanes)
+
+    @staticmethod
+    def _wants_deletes(type_ids) -> bool:
+        return type_ids is None or DELETE_LEAD in type_ids
+
+    def _lead_removals(self, context: BulkContext, lane: LeadsLane) -> Iterator[Any]:
+        """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
+        settings = self.runtime.settings
+        since = lane.deletions_through or lane.plan.start
+        since = max(settings.start_date, since - settings.lookback)
+        scan_started = context.now
+        sink = context.sink(LEADS)
+        blank = {column: None for column, _, _ in lane.columns}
+        for removal in list(removals.deleted_leads(self.runtime, since)) + list(removals.merged_leads(self.runtime, since)):
+            row = dict(blank)
+            row.update({"id": removal["lead_id"], "updated_at": removal["deleted_at"], "deleted_at": removal["deleted_at"]})
+            sink.append(sink.line_of(row))
+            if sink.full:
+                yield from sink.drain()
+        yield from sink.drain()
+        context.count(LEADS, sink.count)
+        lane.deletions_through = scan_started
+        yield state_message(LEADS, lane.state())
+
+    def _delete_activities(self, context: BulkContext, lane: ActivitiesLane) -> Iterator[Any]:
+        """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
+        since = lane.plan.start
+        sink = context.sink(ACTIVITIES)
+        for removal in removals.deleted_leads(self.runtime, since):
+            item = removal["activity"]
+            sink.append(sink.line_of({
+                "id": str(item.get("marketoGUID") or item.get("id")),
+                "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
+                "lead_id": removal["lead_id"],
+                "campaign_id": item.get("campaignId"),
+                "primary_attribute_value_id": item.get("primaryAttributeValueId"),
+                "primary_attribute_value": item.get("primaryAttributeValue"),
+                "activity_type_id": DELETE_LEAD,
+                "activity_date": removal["deleted_at"],
+            }))
+            if sink.full:
+                yield from sink.drain()
+        yield from sink.drain()
+        context.count(ACTIVITIES, sink.count)
+
+
+def _ticker(scheduler: ExportScheduler, clock, interval: float):
+    """Let the scheduler poll and top up the queue during long downloads, at most once per poll interval."""
+    last = [clock.monotonic()]
+
+    def tick(received: int) -> None:
+        now = clock.monotonic()
+        if now - last[0] >= max(interval, 5.0):
+            last[0] = now
+            scheduler.tick()
+
+    return tick

@@ -1,0 +1,113 @@
+"""Date windows of a bulk lane: where to start, how big, and which saved exports can be reused.
+
+Marketo limits a bulk export's date filter to 31 days (marketo-api.md 6.2) and meters the day's
+500 MB on file size (6.3). A window's size is the configured one, made smaller when the bytes a
+day of data takes (learned from earlier exports of this lane, kept in state) say the remaining
+budget would not hold it. With nothing learned yet, the first window is one day: a cheap probe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Dict, List, Mapping, Optional
+
+from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
+from source_marketo.components.types import format_datetime, parse_datetime
+
+MIN_WINDOW = timedelta(hours=1)
+PROBE_WINDOW = timedelta(days=1)
+SAFETY = 1.5  # estimates are this much above the learned rate
+MIN_ESTIMATE = 64 * 1024
+
+
+@dataclass
+class WindowPlan:
+    """Plans consecutive windows from ``position`` to ``end``; ``cursor`` is the last fully emitted window end."""
+
+    start: datetime
+    end: datetime
+    max_window: timedelta
+    prior_bytes_per_day: float  # a cautious guess used until this lane has exported something
+    bytes_per_day: Optional[float] = None
+    saved: List[Dict[str, Any]] = field(default_factory=list)  # pending exports from the last state
+    position: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.position = self.start
+
+    def peek(self, available_bytes: int) -> Optional[Window]:
+        if self.position >= self.end:
+            return None
+        size = self._size_for(available_bytes)
+        return Window(self.position, min(self.position + size, self.end))
+
+    def accept(self, window: Window) -> None:
+        self.position = max(self.position, window.end)
+
+    def estimate(self, window: Window) -> int:
+        rate = self.bytes_per_day if self.bytes_per_day is not None else self.prior_bytes_per_day
+        return max(int(rate * window.days * SAFETY), MIN_ESTIMATE)
+
+    def learn(self, window: Window, file_size: Optional[int]) -> None:
+        """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most."""
+        if file_size is None or window.days <= 0:
+            return
+        rate = file_size / max(window.days, MIN_WINDOW.total_seconds() / 86400)
+        self.bytes_per_day = rate if self.bytes_per_day is None else max(rate, self.bytes_per_day * 0.5)
+
+    def split(self, window: Window) -> Optional[List[Window]]:
+        if window.end - window.start < 2 * MIN_WINDOW:
+            return None
+        middle = window.start + (window.end - window.start) / 2
+        middle = middle.replace(microsecond=0)
+        return [Window(window.start, middle), Window(middle, window.end)]
+
+    def resumable(self, make_spec) -> List[ExportJob]:
+        """Saved exports that continue the plan without a gap and still match what would be asked now."""
+        jobs, position = [], self.position
+        for entry in self.saved:
+            window = Window.from_state(entry)
+            spec: ExportSpec = make_spec(window)
+            if window.start != position or entry.get("key") != spec.key or not entry.get("export_id"):
+                break
+            jobs.append(ExportJob(spec, export_id=str(entry["export_id"]), reused=True))
+            position = window.end
+        self.saved = []
+        if jobs:
+            self.position = position
+        return jobs
+
+    def _size_for(self, available_bytes: int) -> timedelta:
+        if self.bytes_per_day is None:
+            size = min(self.max_window, PROBE_WINDOW)
+            rate = self.prior_bytes_per_day
+        else:
+            size = self.max_window
+            rate = max(self.bytes_per_day, 1.0)
+        affordable_days = available_bytes / (rate * SAFETY)
+        size = min(size, timedelta(days=affordable_days))
+        return max(size, MIN_WINDOW)
+
+
+def saved_exports(jobs: List[ExportJob]) -> List[Dict[str, Any]]:
+    """The created jobs of a lane, in order, as state entries (for reuse by the next run)."""
+    entries = []
+    for job in jobs:
+        if not job.export_id:
+            break
+        entries.append({**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key})
+    return entries
+
+
+def parse_cursor(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def cursor_text(moment: datetime) -> str:
+    return format_datetime(moment.replace(microsecond=0))

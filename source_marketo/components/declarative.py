@@ -1,0 +1,93 @@
+"""Small declarative components named in manifest.yaml: record shaping, activity type attributes, paging stop.
+
+Each wraps a pure function of shapes.py; the Marketo facts live there.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import InitVar, dataclass, field
+from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+
+import requests
+
+from airbyte_cdk.sources.declarative.extractors.record_extractor import RecordExtractor
+from airbyte_cdk.sources.declarative.requesters.paginators.strategies.offset_increment import OffsetIncrement
+from airbyte_cdk.sources.declarative.transformations import RecordTransformation
+from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
+
+from source_marketo.components import shapes
+from source_marketo.components.envelope import parse_envelope
+
+
+@dataclass
+class MarketoRecordShaper(RecordTransformation):
+    """Turns one Marketo object into its stream's documented columns (``shape`` names a function of shapes.py)."""
+
+    parameters: InitVar[Mapping[str, Any]]
+    shape: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        name = self.shape or parameters.get("shape") or parameters.get("name")
+        if name not in shapes.SHAPES:
+            raise ValueError(f"Unknown Marketo record shape '{name}'; known: {sorted(shapes.SHAPES)}")
+        self._shape = shapes.SHAPES[name]
+
+    def transform(
+        self,
+        record: MutableMapping[str, Any],
+        config: Optional[Config] = None,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+    ) -> None:
+        if self._shape is shapes.segment and stream_slice is not None:
+            shaped = shapes.segment(record, stream_slice.partition.get("segmentation_id"))
+        else:
+            shaped = self._shape(record)
+        record.clear()
+        record.update(shaped)
+
+
+@dataclass
+class MarketoActivityTypeAttributesExtractor(RecordExtractor):
+    """``activities/types.json`` -> one record per attribute of each activity type."""
+
+    parameters: InitVar[Mapping[str, Any]]
+    config: Config = field(default_factory=dict)
+
+    def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
+        for item in parse_envelope(response.json()).result:
+            if isinstance(item, Mapping):
+                yield from shapes.activity_type_attributes(item)
+
+
+@dataclass
+class MarketoOffsetIncrement(OffsetIncrement):
+    """Offset paging that also stops on the Asset API's "No assets found" warning or a repeated page.
+
+    Past the end, Marketo answers ``success:true`` with a warning and no ``result`` (marketo-api.md
+    3.4). A page identical to the previous one means the endpoint ignores ``offset`` (segmentation
+    is documented without paging parameters), so asking again would loop forever.
+    """
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        super().__post_init__(parameters)
+        # A partition's pages are read in order by one worker thread; partitions run on several.
+        self._seen = threading.local()
+
+    def next_page_token(
+        self,
+        response: requests.Response,
+        last_page_size: int,
+        last_record: Optional[Record],
+        last_page_token_value: Optional[Any] = None,
+    ) -> Optional[Any]:
+        envelope = parse_envelope(response.json())
+        if envelope.no_assets_found or not envelope.result:
+            return None
+        first = envelope.result[0].get("id") if isinstance(envelope.result[0], Mapping) else None
+        previous = getattr(self._seen, "first_id", None) if last_page_token_value else None
+        if first is not None and first == previous:
+            return None
+        self._seen.first_id = first
+        return super().next_page_token(response, last_page_size, last_record, last_page_token_value)

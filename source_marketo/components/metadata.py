@@ -1,0 +1,116 @@
+"""Instance metadata, fetched at most once per run: activity types and lead fields.
+
+``activities/types.json`` lists the activity types the instance has enabled (ids are standard
+across instances; custom types are 100000+), ``leads/describe.json`` lists lead fields with their
+``dataType`` and, for fields usable over REST, a ``rest.name`` (marketo-api.md 4.1, 4.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from source_marketo.components.runtime import MarketoRuntime
+from source_marketo.components.settings import ConfigError, MarketoSettings
+
+DELETE_LEAD = 37  # served by activities/deletedleads.json, not by bulk export (marketo-api.md 6.2)
+NOT_EXPORTABLE_TYPES = frozenset({"formula"})
+
+
+@dataclass(frozen=True)
+class ActivityType:
+    id: int
+    name: str
+    attributes: Tuple[Tuple[str, str], ...]  # (name, dataType)
+    primary_attribute: Optional[Tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class LeadField:
+    api_name: str
+    display_name: str
+    data_type: str
+    read_only: bool
+
+    @property
+    def exportable(self) -> bool:
+        return self.data_type.lower() not in NOT_EXPORTABLE_TYPES
+
+
+def activity_types(runtime: MarketoRuntime) -> List[ActivityType]:
+    return _cached(runtime, "activity_types", lambda: [_activity_type(item) for item in _result(runtime, "/rest/v1/activities/types.json") if isinstance(item, Mapping)])
+
+
+def lead_fields(runtime: MarketoRuntime) -> List[LeadField]:
+    """REST-usable lead fields (describe entries without ``rest`` cannot be read over REST or bulk)."""
+    return _cached(runtime, "lead_fields", lambda: [field for field in map(_lead_field, _result(runtime, "/rest/v1/leads/describe.json")) if field])
+
+
+def validate_activity_type_ids(settings: MarketoSettings, types: Sequence[ActivityType]) -> None:
+    if settings.activity_type_ids is None:
+        return
+    known = {activity.id for activity in types} | {DELETE_LEAD}
+    unknown = [type_id for type_id in settings.activity_type_ids if type_id not in known]
+    if unknown:
+        sample = ", ".join(f"{activity.id} {activity.name}" for activity in sorted(types, key=lambda t: t.id)[:12])
+        raise ConfigError(
+            f"Lead activity type IDs {', '.join(map(str, unknown))} do not exist on this Marketo instance. "
+            f"Use ids from Marketo's activity types (for example {sample}), or 'all'."
+        )
+
+
+def validate_custom_lead_fields(settings: MarketoSettings, fields: Sequence[LeadField]) -> None:
+    by_name = {field.api_name.lower(): field for field in fields}
+    missing = [name for name in settings.custom_lead_fields if name.lower() not in by_name]
+    if missing:
+        raise ConfigError(
+            f"Custom lead fields {', '.join(missing)} do not exist on this Marketo instance (or are not readable over REST). "
+            "Use the REST API names from Admin > Field Management > Export Field Names."
+        )
+    unexportable = [name for name in settings.custom_lead_fields if not by_name[name.lower()].exportable]
+    if unexportable:
+        raise ConfigError(f"Custom lead fields {', '.join(unexportable)} are formula fields, which Marketo cannot export; remove them.")
+
+
+def _cached(runtime: MarketoRuntime, key: str, load):
+    with runtime.lock:
+        if key in runtime.metadata:
+            return runtime.metadata[key]
+    value = load()
+    with runtime.lock:
+        return runtime.metadata.setdefault(key, value)
+
+
+def _result(runtime: MarketoRuntime, path: str) -> List[Any]:
+    reply = runtime.client.get(path)
+    return list(reply.envelope.result) if reply.envelope else []
+
+
+def _activity_type(item: Mapping[str, Any]) -> ActivityType:
+    primary = item.get("primaryAttribute")
+    attributes = tuple(
+        (str(attribute.get("name")), str(attribute.get("dataType") or "string"))
+        for attribute in item.get("attributes") or []
+        if isinstance(attribute, Mapping) and attribute.get("name")
+    )
+    return ActivityType(
+        id=int(item["id"]),
+        name=str(item.get("name") or ""),
+        attributes=attributes,
+        primary_attribute=(str(primary.get("name")), str(primary.get("dataType") or "string")) if isinstance(primary, Mapping) else None,
+    )
+
+
+def _lead_field(item: Any) -> Optional[LeadField]:
+    if not isinstance(item, Mapping) or not isinstance(item.get("rest"), Mapping) or not item["rest"].get("name"):
+        return None
+    return LeadField(
+        api_name=str(item["rest"]["name"]),
+        display_name=str(item.get("displayName") or ""),
+        data_type=str(item.get("dataType") or "string"),
+        read_only=bool(item["rest"].get("readOnly")),
+    )
+
+
+def lead_fields_by_name(fields: Sequence[LeadField]) -> Dict[str, LeadField]:
+    return {field.api_name: field for field in fields}

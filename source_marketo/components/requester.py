@@ -1,0 +1,39 @@
+"""MarketoRequester: the declarative streams' requester, sending through the run's MarketoClient.
+
+The CDK's HttpRequester would give each stream its own HTTP client, token and retry rules; Marketo's
+limits are per instance (marketo-api.md 3.1), so every call of a run must share them. This
+requester keeps the CDK's interpolation of path and request options and hands the call to the
+shared client (errors classified in errors.py, budgets in budget.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Union
+
+import requests
+
+from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.types import StreamSlice, StreamState
+
+from source_marketo.components.runtime import lookup
+
+
+@dataclass
+class MarketoRequester(HttpRequester):
+    def send_request(
+        self,
+        stream_state: Optional[StreamState] = None,
+        stream_slice: Optional[StreamSlice] = None,
+        next_page_token: Optional[Mapping[str, Any]] = None,
+        path: Optional[str] = None,
+        request_headers: Optional[Mapping[str, Any]] = None,
+        request_params: Optional[Mapping[str, Any]] = None,
+        request_body_data: Optional[Union[Mapping[str, Any], str]] = None,
+        request_body_json: Optional[Mapping[str, Any]] = None,
+        log_formatter: Optional[Callable[[requests.Response], Any]] = None,
+    ) -> Optional[requests.Response]:
+        client = lookup(self.config).client
+        relative_path = "/" + (path or self.get_path(stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token)).lstrip("/")
+        params = self._request_params(stream_state, stream_slice, next_page_token, request_params)
+        return client.get(relative_path, params=params).response
