@@ -1,0 +1,69 @@
+"""The hot path: generated row converters, their checked fallback, and RECORD line serialization."""
+
+import orjson
+import pytest
+
+from airbyte_cdk.models import Type
+
+from source_marketo.components.bulk.records import RecordSink, RowError, plan_columns
+
+HEADER = ["id", "email", "score", "optIn", "updatedAt", "revenue"]
+WANTED = [
+    ("id", "id", "integer"),
+    ("email", "email", "string"),
+    ("lead_score", "score", "integer"),
+    ("opt_in", "optIn", "boolean"),
+    ("updated_at", "updatedAt", "datetime"),
+    ("revenue", "revenue", "number"),
+    ("deleted_at", "", "datetime"),
+]
+
+
+def convert(row):
+    return plan_columns(HEADER, WANTED).compile()(row)
+
+
+def test_given_a_plain_row_when_converted_then_typed_values_and_constant_columns():
+    assert convert(["7", "a@b.c", "12", "true", "2024-05-06T07:08:09Z", "1.5"]) == {
+        "id": 7, "email": "a@b.c", "lead_score": 12, "opt_in": True, "updated_at": "2024-05-06T07:08:09Z", "revenue": 1.5, "deleted_at": None,
+    }
+
+
+def test_given_null_literals_when_converted_then_none():
+    record = convert(["7", "null", "null", "null", "null", "null"])
+    assert record == {"id": 7, "email": None, "lead_score": None, "opt_in": None, "updated_at": None, "revenue": None, "deleted_at": None}
+
+
+def test_given_unusual_but_valid_values_when_converted_then_the_checked_path_handles_them():
+    record = convert(["7", "", "12.0", "1", "2024-05-06T07:08:09+0000", "3"])
+    assert (record["email"], record["lead_score"], record["opt_in"], record["updated_at"], record["revenue"]) == ("", 12, True, "2024-05-06T07:08:09Z", 3)
+
+
+def test_given_a_value_that_fits_no_type_when_converted_then_the_error_names_the_column():
+    with pytest.raises(RowError, match="column 'lead_score' has '12.5'"):
+        convert(["7", "a", "12.5", "true", "2024-05-06T07:08:09Z", "1"])
+    with pytest.raises(RowError, match="column 'opt_in'"):
+        convert(["7", "a", "1", "perhaps", "2024-05-06T07:08:09Z", "1"])
+
+
+def test_given_a_selected_column_missing_from_the_header_when_planned_then_error():
+    with pytest.raises(RowError, match="no column 'nope'"):
+        plan_columns(HEADER, [("x", "nope", "string")])
+
+
+def test_given_raw_output_when_records_are_sunk_then_batches_of_record_lines():
+    sink = RecordSink("leads", raw=True, emitted_at=1700000000000)
+    for index in range(3):
+        sink.append(sink.line_of({"id": index, "name": "東京\u2028"}))
+    [batch] = sink.drain()
+    lines = batch.text.split("\n")
+    assert batch.count == 3 and sink.count == 3 and len(lines) == 3
+    assert orjson.loads(lines[2]) == {"type": "RECORD", "record": {"stream": "leads", "data": {"id": 2, "name": "東京\u2028"}, "emitted_at": 1700000000000}}
+    assert sink.drain() == []
+
+
+def test_given_message_output_when_records_are_sunk_then_airbyte_messages():
+    sink = RecordSink("leads", raw=False, emitted_at=5)
+    sink.append(sink.line_of({"id": 1}))
+    [message] = sink.drain()
+    assert message.type == Type.RECORD and message.record.data == {"id": 1} and message.record.emitted_at == 5

@@ -1,0 +1,79 @@
+"""Window planning: 31-day cap, a one-day probe, sizes that fit the megabytes left, reuse of saved exports."""
+
+from datetime import datetime, timedelta, timezone
+
+from source_marketo.components.bulk.jobs import ExportSpec, Window
+from source_marketo.components.bulk.windows import MIN_WINDOW, WindowPlan, saved_exports
+from source_marketo.components.bulk.jobs import ExportJob
+
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MB = 2**20
+
+
+def plan(**kwargs):
+    defaults = dict(start=START, end=START + timedelta(days=100), max_window=timedelta(days=30), prior_bytes_per_day=10 * MB)
+    return WindowPlan(**{**defaults, **kwargs})
+
+
+def test_given_nothing_learned_when_planning_then_the_first_window_is_a_one_day_probe():
+    assert plan().peek(500 * MB) == Window(START, START + timedelta(days=1))
+
+
+def test_given_a_learned_rate_when_planning_then_windows_are_as_large_as_allowed():
+    windows = plan(bytes_per_day=1000)
+    first = windows.peek(500 * MB)
+    assert first.end - first.start == timedelta(days=30)
+    windows.accept(first)
+    assert windows.peek(500 * MB).start == first.end
+
+
+def test_given_little_budget_left_when_planning_then_the_window_shrinks_to_fit():
+    windows = plan(bytes_per_day=10 * MB)
+    window = windows.peek(30 * MB)  # 30 MB / (10 MB/day * 1.5 safety) = 2 days
+    assert window.end - window.start == timedelta(days=2)
+    assert windows.estimate(window) <= 30 * MB
+
+
+def test_given_the_end_when_planning_then_the_last_window_is_clipped_and_then_none():
+    windows = plan(end=START + timedelta(hours=5), bytes_per_day=1)
+    window = windows.peek(500 * MB)
+    assert window.end == START + timedelta(hours=5)
+    windows.accept(window)
+    assert windows.peek(500 * MB) is None
+
+
+def test_given_a_failing_window_when_split_then_halves_down_to_the_minimum():
+    windows = plan()
+    halves = windows.split(Window(START, START + timedelta(days=2)))
+    assert halves == [Window(START, START + timedelta(days=1)), Window(START + timedelta(days=1), START + timedelta(days=2))]
+    assert windows.split(Window(START, START + MIN_WINDOW)) is None
+
+
+def test_given_a_busy_then_quiet_window_when_learning_then_the_rate_falls_slowly():
+    windows = plan()
+    windows.learn(Window(START, START + timedelta(days=1)), 100 * MB)
+    windows.learn(Window(START, START + timedelta(days=1)), 0)
+    assert windows.bytes_per_day == 50 * MB
+
+
+def spec(window):
+    return ExportSpec("leads", window, "updatedAt", ("id", "updatedAt"))
+
+
+def test_given_saved_exports_when_resuming_then_the_contiguous_matching_chain_is_reused():
+    first = Window(START, START + timedelta(days=1))
+    second = Window(first.end, first.end + timedelta(days=30))
+    saved = saved_exports([ExportJob(spec(first), export_id="a"), ExportJob(spec(second), export_id="b"), ExportJob(spec(second))])
+    assert [entry["export_id"] for entry in saved] == ["a", "b"]
+    windows = plan(saved=saved)
+    jobs = windows.resumable(spec)
+    assert [job.export_id for job in jobs] == ["a", "b"] and all(job.reused for job in jobs)
+    assert windows.position == second.end
+
+
+def test_given_saved_exports_for_other_fields_when_resuming_then_none_is_reused():
+    first = Window(START, START + timedelta(days=1))
+    saved = saved_exports([ExportJob(spec(first), export_id="a")])
+    other = lambda window: ExportSpec("leads", window, "updatedAt", ("id", "updatedAt", "email"))
+    windows = plan(saved=saved)
+    assert windows.resumable(other) == [] and windows.position == START
