@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Any, DefaultDict, List, Optional
+from typing import Any, Callable, DefaultDict, List, Optional
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import PRINT_BUFFER
@@ -23,15 +23,17 @@ from source_marketo.source import SourceMarketo
 
 
 class MarketoEntrypoint(AirbyteEntrypoint):
-    def __init__(self, source: SourceMarketo) -> None:
+    def __init__(self, source: SourceMarketo, write: Optional[Callable[[str], Any]] = None) -> None:
         super().__init__(source)
         self._raw_counts: Counter = Counter()
+        self._write = write
         source.raw_sink = self._write_raw
 
     def _write_raw(self, batch: RawRecords) -> None:
         # Everything yielded before this batch has been printed already: the output stays in order.
-        sys.stdout.write(batch.text)
-        sys.stdout.write("\n")
+        write = self._write or sys.stdout.write
+        write(batch.text)
+        write("\n")
         self._raw_counts[batch.stream] += batch.count
 
     def handle_record_counts(self, message: AirbyteMessage, stream_message_count: DefaultDict[HashableStreamDescriptor, float]) -> AirbyteMessage:  # type: ignore[override]

@@ -68,10 +68,12 @@ class SourceMarketo(YamlDeclarativeSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         try:
-            checks.check_connection(self.runtime)
+            message = checks.check_connection(self.runtime)
         except AirbyteTracedException as error:
-            logger.error(f"Check failed: {error.message}")
-            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+            message = checks.failure_message(error, self._config)
+            logger.error(f"Check failed: {message}")
+            return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        logger.info(message)
         return AirbyteConnectionStatus(status=Status.SUCCEEDED)
 
     def streams(self, config: Mapping[str, Any]) -> List[Any]:

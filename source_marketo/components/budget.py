@@ -43,6 +43,7 @@ class LimitReached(AirbyteTracedException):
         message = f"Stopped cleanly: {limit} was reached ({detail}){when}. Progress is saved and the next sync continues from it."
         super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
         self.limit = limit
+        self.detail = detail
         self.resets_at = resets_at
 
 

@@ -1,0 +1,154 @@
+"""Run the connector as a user does (spec, check, discover, read through our entrypoint) and read its output.
+
+In-process: ``MarketoEntrypoint.run`` with the same arguments as the command line, its output
+(Airbyte messages and the raw bulk RECORD lines, in order) collected and parsed. A failing run's
+exception becomes what the CDK's launcher would print: a TRACE error message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_marketo.run import MarketoEntrypoint, create_source
+from source_marketo.components.types import format_datetime
+
+
+@dataclass
+class Output:
+    messages: List[Dict[str, Any]]
+    failure: Optional[BaseException] = None
+    text: str = ""
+
+    def of_type(self, kind: str) -> List[Dict[str, Any]]:
+        return [message for message in self.messages if message["type"] == kind]
+
+    def records(self, stream: Optional[str] = None) -> List[Dict[str, Any]]:
+        return [m["record"]["data"] for m in self.of_type("RECORD") if stream is None or m["record"]["stream"] == stream]
+
+    def records_by_stream(self) -> Dict[str, List[Dict[str, Any]]]:
+        found: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+        for message in self.of_type("RECORD"):
+            found[message["record"]["stream"]].append(message["record"]["data"])
+        return found
+
+    @property
+    def states(self) -> List[Dict[str, Any]]:
+        return [message["state"] for message in self.of_type("STATE")]
+
+    def latest_state(self) -> List[Dict[str, Any]]:
+        """The last state message of each stream, as a state file would hold them."""
+        latest: Dict[str, Dict[str, Any]] = {}
+        for state in self.states:
+            latest[state["stream"]["stream_descriptor"]["name"]] = {"type": "STREAM", "stream": state["stream"]}
+        return list(latest.values())
+
+    def stream_state(self, stream: str) -> Optional[Dict[str, Any]]:
+        for state in reversed(self.states):
+            if state["stream"]["stream_descriptor"]["name"] == stream:
+                return state["stream"]["stream_state"]
+        return None
+
+    @property
+    def errors(self) -> List[Dict[str, Any]]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"]["type"] == "ERROR"]
+
+    def statuses(self, stream: str) -> List[str]:
+        return [m["trace"]["stream_status"]["status"] for m in self.of_type("TRACE")
+                if m["trace"]["type"] == "STREAM_STATUS" and m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream]
+
+    def logs(self, level: Optional[str] = None) -> List[str]:
+        return [m["log"]["message"] for m in self.of_type("LOG") if level is None or m["log"]["level"] == level]
+
+    @property
+    def connection_status(self) -> Dict[str, Any]:
+        return self.of_type("CONNECTION_STATUS")[-1]["connectionStatus"]
+
+    @property
+    def catalog(self) -> Dict[str, Any]:
+        return self.of_type("CATALOG")[-1]["catalog"]
+
+
+def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None, stop_after: Optional[int] = None) -> Output:
+    """Run one command; ``stop_after`` kills the run after that many output lines (a crash mid-sync)."""
+    with tempfile.TemporaryDirectory() as folder:
+        args = [command]
+        for name, value in (("config", config), ("catalog", catalog), ("state", state)):
+            if value is not None:
+                path = os.path.join(folder, f"{name}.json")
+                with open(path, "w") as handle:
+                    json.dump(value, handle)
+                args += [f"--{name}", path]
+        return _execute(args, stop_after)
+
+
+def _execute(args: List[str], stop_after: Optional[int]) -> Output:
+    chunks: List[str] = []
+    source = create_source(args)
+    entrypoint = MarketoEntrypoint(source, write=chunks.append)
+    failure = None
+    try:
+        for message in entrypoint.run(entrypoint.parse_args(args)):
+            chunks.append(message + "\n")
+            if stop_after is not None and sum(chunk.count("\n") for chunk in chunks) >= stop_after:
+                break
+    except AirbyteTracedException as error:
+        failure = error
+        chunks.append(AirbyteEntrypoint.airbyte_message_to_string(error.as_sanitized_airbyte_message()) + "\n")
+    except Exception as error:  # what the process would die of
+        failure = error
+    text = "".join(chunks)
+    lines = [line for line in text.split("\n") if line.strip()]
+    if stop_after is not None:
+        lines = lines[:stop_after]
+    return Output([json.loads(line) for line in lines], failure, text)
+
+
+def emulator_config(emulator, **changes: Any) -> Dict[str, Any]:
+    """A config for the emulator: start 100 days before its history ends, status polls at once."""
+    start = emulator.clock.now() - timedelta(days=100)
+    config = {
+        "munchkin_id": emulator.base_url,
+        "client_id": emulator.client_id,
+        "client_secret": emulator.client_secret,
+        "start_date": format_datetime(start.replace(microsecond=0)),
+        "status_poll_interval_seconds": 0,
+    }
+    config.update(changes)
+    return config
+
+
+def configured_catalog(catalog: Mapping[str, Any], streams: Optional[Iterable[str]] = None, mode: str = "incremental") -> Dict[str, Any]:
+    """Select ``streams`` (all by default) from a discovered catalog, incremental where supported."""
+    chosen = []
+    wanted = set(streams) if streams is not None else None
+    for stream in catalog["streams"]:
+        if wanted is not None and stream["name"] not in wanted:
+            continue
+        incremental = mode == "incremental" and "incremental" in stream["supported_sync_modes"]
+        chosen.append({
+            "stream": stream,
+            "sync_mode": "incremental" if incremental else "full_refresh",
+            "destination_sync_mode": "append_dedup" if incremental else "overwrite",
+            "cursor_field": stream.get("default_cursor_field") or [],
+            "primary_key": stream.get("source_defined_primary_key") or [["id"]],
+        })
+    return {"streams": chosen}
+
+
+def dedupe(records: List[Dict[str, Any]], cursor: str) -> Dict[Any, Dict[str, Any]]:
+    """Airbyte's incremental + dedup: the row with the latest cursor wins per primary key (later rows win ties)."""
+    latest: Dict[Any, Dict[str, Any]] = {}
+    for record in records:
+        current = latest.get(record["id"])
+        if current is None or (record.get(cursor) or "") >= (current.get(cursor) or ""):
+            latest[record["id"]] = record
+    return latest

@@ -1,0 +1,115 @@
+"""leads, lead_activities and lead_activity_attributes end to end against the emulator."""
+
+import pytest
+
+from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
+from integration_tests.harness import configured_catalog, dedupe, emulator_config, run
+
+BULK = ["leads", "lead_activities", "lead_activity_attributes"]
+TYPES = (1, 2, 6, 10, 12, 13, 22, 24, 32, 46)
+
+
+def read_bulk(emulator, config, state=None, streams=BULK, stop_after=None):
+    catalog = configured_catalog(run("discover", config).catalog, streams)
+    return run("read", config, catalog, state=state, stop_after=stop_after), catalog
+
+
+def leads_schema(catalog):
+    return next(s["stream"]["json_schema"] for s in catalog["streams"] if s["stream"]["name"] == "leads")
+
+
+def assert_leads_match(emulator, records, schema, since):
+    latest = dedupe(records, "updated_at")
+    removed = removed_lead_ids(emulator)
+    live = {lead_id: row for lead_id, row in latest.items() if row["deleted_at"] is None}
+    assert live == expected_leads(emulator, schema, since)
+    tombstones = {lead_id for lead_id, row in latest.items() if row["deleted_at"] is not None}
+    assert tombstones == removed
+    for lead_id in tombstones:
+        assert latest[lead_id]["updated_at"] == latest[lead_id]["deleted_at"]
+
+
+def test_given_a_first_sync_when_read_then_every_bulk_stream_equals_the_ground_truth(marketo_emulator):
+    config = emulator_config(marketo_emulator, activity_type_ids=",".join(map(str, TYPES)))
+    output, catalog = read_bulk(marketo_emulator, config)
+    assert output.failure is None, output.errors
+    since = config["start_date"]
+    assert_leads_match(marketo_emulator, output.records("leads"), leads_schema(catalog), since)
+    activities = output.records("lead_activities")
+    exported = {r["id"]: r for r in activities if r["activity_type_id"] != 37}
+    assert len(exported) == len([r for r in activities if r["activity_type_id"] != 37])  # each exactly once
+    assert exported == expected_activities(marketo_emulator, TYPES, since)
+    deletes = {r["lead_id"] for r in activities if r["activity_type_id"] == 37}
+    assert deletes == {item["id"] for item in marketo_emulator.truth.deleted_leads()}
+    attributes = output.records("lead_activity_attributes")
+    assert {r["id"]: r for r in attributes} == expected_attributes(marketo_emulator, TYPES, since)
+    assert len(attributes) == len({r["id"] for r in attributes})
+    for stream in BULK:
+        assert output.statuses(stream) == ["STARTED", "COMPLETE"] or output.statuses(stream)[-1] == "COMPLETE"
+
+
+def test_given_updates_deletes_and_merges_when_an_incremental_sync_follows_then_the_warehouse_is_current(marketo_emulator):
+    config = emulator_config(marketo_emulator)
+    first, catalog = read_bulk(marketo_emulator, config, streams=["leads"])
+    summary = marketo_emulator.tick(seconds=1800, new_leads=4, updated_leads=6, deleted_leads=2, merged_leads=2, new_activities=10)
+    second, _ = read_bulk(marketo_emulator, config, state=first.latest_state(), streams=["leads"])
+    assert second.failure is None, second.errors
+    changed = set(summary["new_leads"]) | set(summary["updated_leads"])
+    second_live = {r["id"] for r in second.records("leads") if r["deleted_at"] is None}
+    assert changed <= second_live
+    assert len(second_live) < len({r["id"] for r in first.records("leads")})  # incremental, not everything again
+    assert_leads_match(marketo_emulator, first.records("leads") + second.records("leads"), leads_schema(catalog), config["start_date"])
+    gone = set(summary["deleted_leads"]) | {merge["loser"] for merge in summary["merged_leads"]}
+    assert gone <= {r["id"] for r in second.records("leads") if r["deleted_at"]}
+
+
+def test_given_no_updated_at_filter_when_synced_then_updates_are_still_caught_in_activity_mode(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(updated_at_filter=False)
+    config = emulator_config(emulator)
+    first, catalog = read_bulk(emulator, config, streams=["leads"])
+    assert first.failure is None, first.errors
+    assert any("activity mode" in message for message in first.logs("WARN"))
+    assert first.stream_state("leads")["mode"] == "activity_changes"
+    summary = emulator.tick(seconds=1800, new_leads=3, updated_leads=5, deleted_leads=1, merged_leads=1, new_activities=5)
+    second, _ = read_bulk(emulator, config, state=first.latest_state(), streams=["leads"])
+    assert second.failure is None, second.errors
+    assert set(summary["updated_leads"]) | set(summary["new_leads"]) <= {r["id"] for r in second.records("leads")}
+    latest = dedupe(first.records("leads") + second.records("leads"), "updated_at")
+    expected = expected_leads(emulator, leads_schema(catalog))
+    for lead_id in set(summary["updated_leads"]) | set(summary["new_leads"]):
+        if lead_id in expected:
+            assert latest[lead_id] == expected[lead_id]
+
+
+def test_given_many_activity_types_when_synced_then_one_export_per_window_and_job_limits_hold(marketo_emulator):
+    config = emulator_config(marketo_emulator, activity_type_ids="all")
+    output, _ = read_bulk(marketo_emulator, config, streams=["lead_activities", "lead_activity_attributes"])
+    assert output.failure is None, output.errors
+    jobs = [job for job in marketo_emulator.jobs if job["kind"] == "activities"]
+    windows = [tuple(sorted(job["request"]["filter"]["createdAt"].items())) for job in jobs]
+    assert len(windows) == len(set(windows))  # one export per window, none created twice
+    assert all("activityTypeIds" not in job["request"]["filter"] for job in jobs)  # "all": no type list at all
+    usage = marketo_emulator.usage
+    assert usage["peak_processing_jobs"] <= 2 and usage["peak_queued_jobs"] <= 10
+    assert not marketo_emulator.journal.calls(error_code="1029")
+
+
+def test_given_a_run_killed_midway_when_rerun_with_its_last_state_then_nothing_is_lost_and_exports_are_reused(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(job_progression="polls:2")
+    config = emulator_config(emulator, export_window_days=7)
+    full, catalog = read_bulk(emulator, config, streams=["leads"])
+    emulator.reset()
+    killed, _ = read_bulk(emulator, config, streams=["leads"], stop_after=len(full.messages) // 2)
+    state = killed.latest_state()
+    pending = [entry["export_id"] for entry in killed.stream_state("leads")["pending_exports"]]
+    assert pending, "the killed run saved no export ids"
+    first_seq = len(emulator.journal)
+    rerun, _ = read_bulk(emulator, config, state=state, streams=["leads"])
+    assert rerun.failure is None, rerun.errors
+    rerun_calls = [entry for entry in emulator.journal.entries[first_seq:]]
+    downloads = [entry["path"] for entry in rerun_calls if entry["endpoint"].endswith("/file.json")]
+    for export_id in pending:
+        assert any(export_id in path for path in downloads), f"export {export_id} was not reused"
+    created = [entry for entry in rerun_calls if entry["endpoint"] == "/bulk/v1/leads/export/create.json"]
+    assert len(created) < len([e for e in emulator.journal.entries[:first_seq] if e["endpoint"] == "/bulk/v1/leads/export/create.json"]) + 1
+    assert_leads_match(emulator, killed.records("leads") + rerun.records("leads"), leads_schema(catalog), config["start_date"])
