@@ -40,9 +40,8 @@ class TokenStore:
             token = Token(self._new_value(), client_id, now_ms + self._ttl_ms)
             self._by_client[client_id] = token
             self._by_value[token.value] = token
-        remaining = max(0, (token.expires_ms - now_ms) // 1000)
-        # Marketo's own example answers 3599 for a brand new token: the lifetime left, rounded down.
-        remaining = min(remaining, self._ttl_ms // 1000 - 1) if self._ttl_ms >= 2000 else remaining
+        # Whole seconds left, strictly: a brand-new token says 3599, as in Marketo's own example.
+        remaining = max(0, (token.expires_ms - now_ms - 1) // 1000)
         return 200, {"access_token": token.value, "token_type": "bearer", "expires_in": int(remaining),
                      "scope": self._clients[client_id][1]}
 

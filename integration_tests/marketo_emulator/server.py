@@ -64,6 +64,7 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > (MAX_BULK_BODY if parts.path.startswith("/bulk/") else MAX_BODY):
             self.close_connection = True
+            self._drain(length)  # so the client can finish sending and read the 413
             self._plain_error(413, HTML_413, parts.path, started)
             return
         body = self.rfile.read(length) if length else b""
@@ -82,6 +83,14 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
             outcome.entry.status = outcome.reply.status
             outcome.entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             emulator.state.journal.add(outcome.entry)
+
+    def _drain(self, length: int) -> None:
+        left = min(length, 4 * MAX_BULK_BODY)
+        while left > 0:
+            data = self.rfile.read(min(CHUNK, left))
+            if not data:
+                return
+            left -= len(data)
 
     def _plain_error(self, status: int, body: bytes, path: str, started: float) -> None:
         emulator = self.server.emulator
