@@ -61,8 +61,8 @@ class LeadFactory:
             rng = seeded_rng(seed, "pool", item.rest)
             pool = self._pool_for(item.rest, item.data_type, rng, program_ids)
             if hostile and item.data_type in ("string", "text"):
-                pool = [c.HOSTILE_STRINGS[i % len(c.HOSTILE_STRINGS)] if i % 8 == 3 else v
-                        for i, v in enumerate(pool)]
+                # Every hostile string is in every text pool, about a third of the draws.
+                pool = (pool * 2)[: 256 - len(c.HOSTILE_STRINGS)] + list(c.HOSTILE_STRINGS)
             self._pools[item.rest] = pool
             self._slot_of[item.rest] = next_slot
             self._null_threshold[item.rest] = NULL_PERCENT.get(item.rest, 0) * 256 // 100

@@ -76,14 +76,16 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
             return
         request = Request.build(self.command, parts.path, parts.query, body, headers)
         outcome = emulator.app.handle(request)
+        entry = outcome.entry
+        entry.status = outcome.reply.status
+        # Journaled before the body goes out, so a client that has its answer also finds the entry.
+        emulator.state.journal.add(entry)
         try:
-            outcome.entry.bytes_sent = self._write(outcome.reply, outcome.fault)
+            entry.bytes_sent = self._write(outcome.reply, outcome.fault, entry)
         finally:
             if outcome.entered:
                 emulator.state.inflight.leave()
-            outcome.entry.status = outcome.reply.status
-            outcome.entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            emulator.state.journal.add(outcome.entry)
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
 
     def _drain(self, length: int) -> None:
         left = min(length, 4 * MAX_BULK_BODY)
@@ -105,9 +107,11 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
                                        bytes_sent=sent, duration_ms=round((time.perf_counter() - started) * 1000, 3)))
 
     # -- response ----------------------------------------------------------------------------
-    def _write(self, reply: Reply, fault) -> int:
+    def _write(self, reply: Reply, fault, entry=None) -> int:
         """Send the reply; returns the body bytes actually sent."""
         if reply.file_path is not None:
+            if entry is not None and reply.file_range is not None:
+                entry.bytes_sent = reply.file_range[1] - reply.file_range[0] + 1
             return self._write_file(reply, fault)
         payload = encode(reply)
         headers = dict(reply.headers)
@@ -116,6 +120,8 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
                 and "gzip" in self.headers.get("Accept-Encoding", "")):
             payload = gzip.compress(payload, compresslevel=5)
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        if entry is not None:
+            entry.bytes_sent = len(payload)
         return self._send(reply.status, reply.content_type, headers, len(payload), [payload], fault)
 
     def _write_file(self, reply: Reply, fault) -> int:

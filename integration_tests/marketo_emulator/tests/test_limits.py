@@ -2,6 +2,7 @@
 (DST-correct), usage endpoints reporting counted calls."""
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -31,9 +32,9 @@ def test_given_10_calls_in_flight_when_an_11th_arrives_then_615(marketo_emulator
     marketo_emulator.faults.add(FaultRule(endpoint=DESCRIBE, stall_after=10, stall_seconds=1.0, times=10))
     with ThreadPoolExecutor(max_workers=10) as pool:
         slow = [pool.submit(ApiClient(marketo_emulator).get, DESCRIBE) for _ in range(10)]
-        import time
-
-        time.sleep(0.4)
+        deadline = time.monotonic() + 5
+        while marketo_emulator.state.inflight.current < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
         late = client.get_json("/rest/v1/leads/partitions.json")
         assert [f.result().status_code for f in slow] == [200] * 10
     assert late["errors"][0] == {"code": "615", "message": "Concurrent access limit '10' reached"}
