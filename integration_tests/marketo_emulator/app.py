@@ -66,7 +66,7 @@ class Application:
         entry = outcome.entry
         faulted = self._faulted(fault, rid, asset)
         if faulted is not None:
-            entry.counted = faulted.status == 200 and faulted.error_code not in UNCOUNTED_CODES | {"607"}
+            entry.counted = fault.http_status is None and faulted.error_code not in UNCOUNTED_CODES | {"607"}
             return faulted
         client_id, token_error = state.tokens.check(request.token(), state.now_ms())
         if request.params.get("access_token") and not state.options.accept_query_token and \

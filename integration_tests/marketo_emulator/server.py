@@ -206,7 +206,7 @@ class ServerThread:
 
     def __init__(self, emulator, host: str, port: int) -> None:
         self.httpd = EmulatorHTTPServer((host, port), emulator)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                        name="marketo-emulator", daemon=True)
 
     @property
