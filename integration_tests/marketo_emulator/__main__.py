@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import threading
+from datetime import datetime, timedelta, timezone
 
 from .clock import FakeClock, RealClock
 from .emulator import MarketoEmulator
@@ -46,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
     add("--hostile", action="store_true", help="hostile content: NUL bytes, control characters, 'null' strings...")
     add("--anchor", default=None, help="ISO instant where generated history ends (default: now)")
     add("--fake-clock", default=None, metavar="ISO",
-        help="run on a clock starting at ISO that follows real time and moves on /_emulator/clock/advance")
+        help="run on a clock starting at ISO (or now-3d, now-12h) that follows real time; "
+             "/_emulator/clock/advance moves it")
     add("--export-dir", default=None, help="where export files are written (default: a temp dir)")
     add("--activity-page-scan", type=int, default=3000, help="candidates examined per activities page (default 3000)")
     add("--verbose", action="store_true", help="log requests to stderr")
@@ -55,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
 
 def options_from(args) -> EmulatorOptions:
     progression = f"rows:{args.job_rows_per_second}" if args.job_rows_per_second else args.job_progression
-    clock = FakeClock(args.fake_clock, follow_real_time=True) if args.fake_clock else RealClock()
+    clock = FakeClock(fake_start(args.fake_clock), follow_real_time=True) if args.fake_clock else RealClock()
     anchor = from_ms(parse_input(args.anchor)) if args.anchor else None
     return EmulatorOptions(
         seed=args.seed, leads=args.leads, activities=args.activities, history_days=args.history_days,
@@ -66,6 +69,15 @@ def options_from(args) -> EmulatorOptions:
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
         port=args.port, activity_page_scan=args.activity_page_scan)
+
+
+def fake_start(text: str):
+    """An ISO instant, or `now-3d` / `now-12h` relative to the wall clock."""
+    hit = re.fullmatch(r"now-(\d+(?:\.\d+)?)([dhm])", text.strip())
+    if not hit:
+        return text
+    unit = {"d": 86400, "h": 3600, "m": 60}[hit.group(2)]
+    return (datetime.now(timezone.utc) - timedelta(seconds=float(hit.group(1)) * unit)).replace(microsecond=0)
 
 
 def main(argv: list[str] | None = None) -> int:

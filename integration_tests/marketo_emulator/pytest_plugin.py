@@ -25,8 +25,11 @@ def default_test_clock() -> FakeClock:
     return FakeClock(start)
 
 
-def build_emulator(options: EmulatorOptions | None = None, **overrides) -> MarketoEmulator:
-    """An emulator with the test defaults, `options` and `overrides` applied on top, started."""
+def build_emulator(options: EmulatorOptions | None = None, *, faults=(), **overrides) -> MarketoEmulator:
+    """An emulator with the test defaults, `options` and `overrides` applied on top, started.
+
+    `faults`: FaultRule objects (or dicts) installed before the first call.
+    """
     base = dict(TEST_DEFAULTS)
     if options is not None:
         chosen = options
@@ -35,7 +38,10 @@ def build_emulator(options: EmulatorOptions | None = None, **overrides) -> Marke
     chosen = chosen.with_changes(**overrides) if overrides else chosen
     if chosen.clock is None:
         chosen = chosen.with_changes(clock=default_test_clock())
-    return MarketoEmulator(chosen).start()
+    emulator = MarketoEmulator(chosen)
+    for rule in faults:
+        emulator.faults.add(rule)
+    return emulator.start()
 
 
 @pytest.fixture
@@ -51,8 +57,8 @@ def marketo_emulator():
 def marketo_emulator_factory():
     started: list[MarketoEmulator] = []
 
-    def factory(options: EmulatorOptions | None = None, **overrides) -> MarketoEmulator:
-        emulator = build_emulator(options, **overrides)
+    def factory(options: EmulatorOptions | None = None, *, faults=(), **overrides) -> MarketoEmulator:
+        emulator = build_emulator(options, faults=faults, **overrides)
         started.append(emulator)
         return emulator
 
