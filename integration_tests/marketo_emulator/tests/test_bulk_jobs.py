@@ -184,3 +184,22 @@ def test_activity_export_validation(marketo_emulator):
 def test_unknown_export_id(marketo_emulator):
     client = ApiClient(marketo_emulator)
     assert client.job_call("leads", "00000000-0000-0000-0000-000000000000", "status")["errors"][0]["code"] == "1003"
+
+
+def test_rows_policy_takes_time_proportional_to_rows(marketo_emulator_factory):
+
+    emulator = marketo_emulator_factory(job_progression="rows:10")
+    client = ApiClient(emulator)
+    export_id, _ = _create_enqueue(client, emulator)
+    status = lambda: client.job_call("leads", export_id, "status")["result"][0]  # noqa: E731
+    assert status()["status"] == "Processing"
+    job = emulator.state.jobs.jobs[export_id]
+    assert job.done.wait(5)  # the file is written in the background
+    rows = job.result.records
+    emulator.clock.advance(rows / 10 - 1)
+    assert status()["status"] == "Processing"
+    emulator.clock.advance(1)
+    done = status()
+    assert done["status"] == "Completed" and done["numberOfRecords"] == rows
+    described = emulator.jobs[0]
+    assert described["records"] == rows and described["bytes"] == done["fileSize"] and described["polls"] == 3
