@@ -15,7 +15,7 @@ marketorestpython = pytest.importorskip("marketorestpython.client")
 @pytest.fixture
 def mc(marketo_emulator):
     client = marketorestpython.MarketoClient("123-ABC-456", marketo_emulator.client_id, marketo_emulator.client_secret)
-    client.host = marketo_emulator.base_url  # the client builds https://<munchkin>.mktorest.com; point it here
+    client.host = marketo_emulator.base_url  # the client derives a cloud URL from the munchkin id; point it here
     return client
 
 
