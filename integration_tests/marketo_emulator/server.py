@@ -111,7 +111,7 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
         """Send the reply; returns the body bytes actually sent."""
         if reply.file_path is not None:
             if entry is not None and reply.file_range is not None:
-                entry.bytes_sent = reply.file_range[1] - reply.file_range[0] + 1
+                entry.bytes_sent = _expected(reply.file_range[1] - reply.file_range[0] + 1, fault)
             return self._write_file(reply, fault)
         payload = encode(reply)
         headers = dict(reply.headers)
@@ -121,7 +121,7 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
             payload = gzip.compress(payload, compresslevel=5)
             headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
         if entry is not None:
-            entry.bytes_sent = len(payload)
+            entry.bytes_sent = _expected(len(payload), fault)
         return self._send(reply.status, reply.content_type, headers, len(payload), [payload], fault)
 
     def _write_file(self, reply: Reply, fault) -> int:
@@ -185,6 +185,14 @@ class MarketoRequestHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _expected(length: int, fault) -> int:
+    """Bytes the body will carry, known before sending (the journal entry is visible early)."""
+    for limit in (getattr(fault, "truncate_after", None), getattr(fault, "drop_after", None)):
+        if limit is not None:
+            return min(length, limit)
+    return length
 
 
 def _body_fault(fault) -> bool:
