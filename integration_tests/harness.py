@@ -8,6 +8,7 @@ exception becomes what the CDK's launcher would print: a TRACE error message.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections import defaultdict
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import AirbyteLogFormatter
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_marketo.run import MarketoEntrypoint, create_source
@@ -90,12 +92,27 @@ def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optio
         return _execute(args, stop_after)
 
 
+class _LogCollector(logging.Handler):
+    """Log records of the run, written as the CDK's formatter writes them (LOG messages, secrets masked)."""
+
+    def __init__(self, chunks: List[str]) -> None:
+        super().__init__(level=logging.INFO)
+        self.chunks = chunks
+        self.setFormatter(AirbyteLogFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.chunks.append(self.format(record) + "\n")
+
+
 def _execute(args: List[str], stop_after: Optional[int]) -> Output:
     chunks: List[str] = []
-    source = create_source(args)
-    entrypoint = MarketoEntrypoint(source, write=chunks.append)
+    collector = _LogCollector(chunks)
+    airbyte_logger = logging.getLogger("airbyte")
+    airbyte_logger.addHandler(collector)
     failure = None
     try:
+        source = create_source(args)
+        entrypoint = MarketoEntrypoint(source, write=chunks.append)
         for message in entrypoint.run(entrypoint.parse_args(args)):
             chunks.append(message + "\n")
             if stop_after is not None and sum(chunk.count("\n") for chunk in chunks) >= stop_after:
@@ -105,6 +122,8 @@ def _execute(args: List[str], stop_after: Optional[int]) -> Output:
         chunks.append(AirbyteEntrypoint.airbyte_message_to_string(error.as_sanitized_airbyte_message()) + "\n")
     except Exception as error:  # what the process would die of
         failure = error
+    finally:
+        airbyte_logger.removeHandler(collector)
     text = "".join(chunks)
     lines = [line for line in text.split("\n") if line.strip()]
     if stop_after is not None:
@@ -142,6 +161,11 @@ def configured_catalog(catalog: Mapping[str, Any], streams: Optional[Iterable[st
             "primary_key": stream.get("source_defined_primary_key") or [["id"]],
         })
     return {"streams": chosen}
+
+
+def without_nulls(row: Mapping[str, Any]) -> Dict[str, Any]:
+    """The CDK's serializer leaves out null values of the records it writes; compare rows that way."""
+    return {key: value for key, value in row.items() if value is not None}
 
 
 def dedupe(records: List[Dict[str, Any]], cursor: str) -> Dict[Any, Dict[str, Any]]:

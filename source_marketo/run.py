@@ -10,6 +10,7 @@ which this entrypoint writes in order with everything else and counts into the s
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from collections import Counter
 from typing import Any, Callable, DefaultDict, List, Optional
 
@@ -19,7 +20,8 @@ from airbyte_cdk.models import AirbyteMessage, Type
 from airbyte_cdk.sources.connector_state_manager import HashableStreamDescriptor
 
 from source_marketo.components.bulk.records import RawRecords
-from source_marketo.source import SourceMarketo
+from source_marketo.components.settings import parse_settings
+from source_marketo.source import SourceMarketo, normalize_config
 
 
 class MarketoEntrypoint(AirbyteEntrypoint):
@@ -35,6 +37,12 @@ class MarketoEntrypoint(AirbyteEntrypoint):
         write(batch.text)
         write("\n")
         self._raw_counts[batch.stream] += batch.count
+
+    def validate_connection(self, source_spec: Any, config: Any) -> None:  # type: ignore[override]
+        """Our own checks first: their messages say what to fix ("must be between 1 and 31 days"), where
+        the JSON Schema validation that follows would only say "40 is greater than the maximum of 31"."""
+        parse_settings(normalize_config(config), datetime.now(timezone.utc))
+        AirbyteEntrypoint.validate_connection(source_spec, config)
 
     def handle_record_counts(self, message: AirbyteMessage, stream_message_count: DefaultDict[HashableStreamDescriptor, float]) -> AirbyteMessage:  # type: ignore[override]
         if message.type == Type.STATE and message.state is not None and message.state.stream is not None:

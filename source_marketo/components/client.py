@@ -10,7 +10,8 @@ import random
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Collection, Iterator, Mapping, Optional
+from datetime import datetime, timedelta, timezone
+from typing import Any, Collection, Iterator, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 
 import requests
@@ -89,6 +90,15 @@ class MarketoClient:
         self.retries: Counter = Counter()
         self._refreshing_usage = False
         self.stopped_by: Optional[LimitReached] = None  # the daily limit that stopped this run, if any
+        self._server_time: Optional[Tuple[datetime, float]] = None  # (Marketo's time, our monotonic clock then)
+
+    def server_now(self) -> datetime:
+        """Marketo's current time: its last reply's ``requestId`` (``<hex>#<hex epoch ms>``, marketo-api.md
+        2.1) plus the time elapsed since, so windows end by Marketo's clock, not a skewed local one."""
+        if self._server_time is None:
+            return self.clock.now()
+        moment, seen_at = self._server_time
+        return moment + timedelta(seconds=self.clock.monotonic() - seen_at)
 
     def get(self, path: str, params: Optional[Mapping[str, Any]] = None, accept: Collection[Action] = ()) -> Reply:
         return self.request("GET", path, params=params, accept=accept)
@@ -218,7 +228,14 @@ class MarketoClient:
         envelope = _parse(response)
         if envelope is None:
             return Reply(response, None, classify_unreadable_body(response.status_code, response.headers.get("Content-Type", ""), path))
+        self._observe_server_time(envelope.request_id)
         return Reply(response, envelope, classify_body(envelope, path))
+
+    def _observe_server_time(self, request_id: Optional[str]) -> None:
+        moment = _request_id_time(request_id)
+        local = self.clock.now()
+        if moment is not None and abs((moment - local).total_seconds()) < 366 * 86400:  # a plausible clock, not an opaque id
+            self._server_time = (moment, self.clock.monotonic())
 
     def _raise_if_final(self, decision: Decision, attempt: int) -> None:
         if decision.action is Action.STOP:
@@ -257,6 +274,16 @@ def _parse(response: requests.Response) -> Optional[Envelope]:
     try:
         return parse_envelope(response.json())
     except (ValueError, MalformedEnvelope):
+        return None
+
+
+def _request_id_time(request_id: Optional[str]) -> Optional[datetime]:
+    if not request_id or "#" not in request_id:
+        return None
+    try:
+        milliseconds = int(request_id.rsplit("#", 1)[1], 16)
+        return datetime.fromtimestamp(milliseconds / 1000, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
         return None
 
 

@@ -32,6 +32,7 @@ class Envelope:
     warnings: Tuple[str, ...] = ()
     next_page_token: Optional[str] = None
     more_result: Optional[bool] = None
+    request_id: Optional[str] = None
 
     @property
     def first_error(self) -> Optional[MarketoError]:
@@ -59,6 +60,7 @@ def parse_envelope(body: Any) -> Envelope:
         warnings=tuple(_warnings(body.get("warnings"))),
         next_page_token=body.get("nextPageToken") or None,
         more_result=body.get("moreResult"),
+        request_id=str(body["requestId"]) if body.get("requestId") else None,
     )
 
 

@@ -77,7 +77,7 @@ class ActivitiesLane:
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
-        return self.plan.resumable(self._spec) if self.exports_anything else []
+        return self.plan.resumable(self._spec, min(self.cursors.values(), default=None)) if self.exports_anything else []
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
         if not self.exports_anything:

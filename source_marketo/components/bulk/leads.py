@@ -62,7 +62,7 @@ class LeadsLane:
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
-        return self.plan.resumable(self._spec)
+        return self.plan.resumable(self._spec, self.cursor)
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
         window = self.plan.peek(available_bytes)

@@ -45,24 +45,26 @@ class BulkSync:
             return
         for configured in self.streams:
             yield status_message(StreamDescriptor(name=configured.stream.name), AirbyteStreamStatus.STARTED)
-        runtime = self.runtime
-        context = BulkContext(
-            runtime=runtime,
-            api=BulkApi(runtime.client),
-            now=(runtime.clock.now() - SETTLE).replace(microsecond=0),
+        try:
+            yield from self._read(self._context())
+        except LimitReached as stop:
+            self.stopped = stop
+        final = AirbyteStreamStatus.INCOMPLETE if self.stopped or self.errors else AirbyteStreamStatus.COMPLETE
+        for configured in self.streams:
+            yield status_message(StreamDescriptor(name=configured.stream.name), final)
+
+    def _context(self) -> BulkContext:
+        api = BulkApi(self.runtime.client)
+        self._observe_export_spending(api)  # after these calls we know Marketo's clock
+        return BulkContext(
+            runtime=self.runtime,
+            api=api,
+            now=(self.runtime.client.server_now() - SETTLE).replace(microsecond=0),
             raw_output=self.raw_output,
             selected={c.stream.name: c.stream.json_schema for c in self.streams},
             full_refresh={c.stream.name: c.sync_mode == SyncMode.full_refresh for c in self.streams},
             states=self.state,
         )
-        try:
-            yield from self._read(context)
-        except LimitReached as stop:
-            self.stopped = stop
-        failed = {type(error).__name__ for error in self.errors}
-        final = AirbyteStreamStatus.INCOMPLETE if self.stopped or failed else AirbyteStreamStatus.COMPLETE
-        for configured in self.streams:
-            yield status_message(StreamDescriptor(name=configured.stream.name), final)
 
     def _read(self, context: BulkContext) -> Iterator[Any]:
         runtime, settings = self.runtime, self.runtime.settings
@@ -73,14 +75,11 @@ class BulkSync:
             lanes.append(leads_lane)
         activities_lane = None
         if ACTIVITIES in context.selected or ATTRIBUTES in context.selected:
-            types = settings.activity_type_ids
-            if types is None:
-                types = None  # every type: no activityTypeIds filter
-            else:
+            types = settings.activity_type_ids  # None: every type, no activityTypeIds filter at all
+            if types is not None:
                 metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
             activities_lane = ActivitiesLane(context, types)
             lanes.append(activities_lane)
-        self._observe_export_spending(context, lanes)
         scheduler = ExportScheduler(context.api, runtime.exports, runtime.clock, runtime.logger, settings.status_poll_interval)
         context.tick = _ticker(scheduler, runtime.clock, settings.status_poll_interval)
         try:
@@ -96,12 +95,12 @@ class BulkSync:
         if scheduler.limit is not None:
             raise scheduler.limit
 
-    def _observe_export_spending(self, context: BulkContext, lanes: List[Any]) -> None:
-        """Today's export megabytes of this API user, from the job lists of the kinds this run uses."""
+    def _observe_export_spending(self, api: BulkApi) -> None:
+        """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
         today = marketo_day(self.runtime.clock.now())
         spent = 0
         for kind in ("leads", "activities"):
-            for job in context.api.list_jobs(kind, "Completed"):
+            for job in api.list_jobs(kind, "Completed"):
                 finished = job.get("finishedAt")
                 try:
                     if finished and marketo_day(parse_datetime(str(finished))) == today:

@@ -63,9 +63,15 @@ class WindowPlan:
         middle = middle.replace(microsecond=0)
         return [Window(window.start, middle), Window(middle, window.end)]
 
-    def resumable(self, make_spec) -> List[ExportJob]:
-        """Saved exports that continue the plan without a gap and still match what would be asked now."""
+    def resumable(self, make_spec, cursor: Optional[datetime] = None) -> List[ExportJob]:
+        """Saved exports that continue the plan without a gap and still match what would be asked now.
+
+        A saved chain starts where the last run's emitted windows ended (``cursor``): reusing it skips
+        this run's lookback, which is cheaper than paying for those exports again.
+        """
         jobs, position = [], self.position
+        if self.saved and cursor is not None and self.saved[0].get("start") and parse_datetime(self.saved[0]["start"]) == cursor:
+            position = cursor
         for entry in self.saved:
             window = Window.from_state(entry)
             spec: ExportSpec = make_spec(window)
