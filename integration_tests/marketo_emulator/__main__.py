@@ -1,0 +1,92 @@
+"""Command line: `python -m integration_tests.marketo_emulator --port 0 --seed 42 ...`
+
+Prints the base URL (`http://127.0.0.1:PORT`) as the first line of stdout, flushed, then serves
+until Ctrl-C or SIGTERM, and stops cleanly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from .clock import FakeClock, RealClock
+from .emulator import MarketoEmulator
+from .options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorOptions
+from .timefmt import from_ms, parse_input
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m integration_tests.marketo_emulator",
+                                description="Local, stateful emulator of the Marketo REST, Asset and Bulk Extract APIs.")
+    add = p.add_argument
+    add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    add("--port", type=int, default=0, help="port; 0 picks a free one (default 0)")
+    add("--seed", type=int, default=42, help="data seed (default 42)")
+    add("--leads", type=int, default=10_000, help="number of generated leads (default 10000)")
+    add("--activities", type=int, default=100_000, help="number of generated activities (default 100000)")
+    add("--history-days", type=int, default=60, help="days of generated history before the anchor (default 60)")
+    add("--client-id", default=DEFAULT_CLIENT_ID, help=f"accepted client id (default {DEFAULT_CLIENT_ID})")
+    add("--client-secret", default=DEFAULT_CLIENT_SECRET, help=f"accepted client secret (default {DEFAULT_CLIENT_SECRET})")
+    add("--token-ttl", type=int, default=3600, help="access token lifetime in seconds (default 3600)")
+    add("--job-progression", default="seconds:5",
+        help="bulk job progression: immediate | polls:N | seconds:S | rows:R (default seconds:5)")
+    add("--job-rows-per-second", type=float, default=None,
+        help="processing time proportional to rows (same as --job-progression rows:R)")
+    add("--status-refresh-seconds", type=float, default=60.0,
+        help="job status visible to clients changes at most once per interval (default 60, Marketo's)")
+    add("--daily-call-quota", type=int, default=50_000, help="daily REST call quota (default 50000)")
+    add("--daily-export-mb", type=float, default=500.0, help="daily bulk export allocation in MB (default 500)")
+    add("--rate-limit-calls", type=int, default=100, help="calls per window, 0 disables (default 100)")
+    add("--rate-limit-window", type=float, default=20.0, help="rate-limit window in seconds (default 20)")
+    add("--max-concurrent-calls", type=int, default=10, help="calls in flight, 0 disables (default 10)")
+    add("--no-updated-at-filter", action="store_true",
+        help="answer 1035 to bulk lead updatedAt/smart-list filters (a subscription without them)")
+    add("--hostile", action="store_true", help="hostile content: NUL bytes, control characters, 'null' strings...")
+    add("--anchor", default=None, help="ISO instant where generated history ends (default: now)")
+    add("--fake-clock", default=None, metavar="ISO",
+        help="run on a clock starting at ISO that follows real time and moves on /_emulator/clock/advance")
+    add("--export-dir", default=None, help="where export files are written (default: a temp dir)")
+    add("--activity-page-scan", type=int, default=3000, help="candidates examined per activities page (default 3000)")
+    add("--verbose", action="store_true", help="log requests to stderr")
+    return p
+
+
+def options_from(args) -> EmulatorOptions:
+    progression = f"rows:{args.job_rows_per_second}" if args.job_rows_per_second else args.job_progression
+    clock = FakeClock(args.fake_clock, follow_real_time=True) if args.fake_clock else RealClock()
+    anchor = from_ms(parse_input(args.anchor)) if args.anchor else None
+    return EmulatorOptions(
+        seed=args.seed, leads=args.leads, activities=args.activities, history_days=args.history_days,
+        client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
+        job_progression=progression, status_refresh_seconds=args.status_refresh_seconds,
+        daily_call_quota=args.daily_call_quota, daily_export_mb=args.daily_export_mb,
+        rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
+        max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
+        hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
+        port=args.port, activity_page_scan=args.activity_page_scan)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    emulator = MarketoEmulator(options_from(args))
+    emulator.verbose = args.verbose
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    emulator.start()
+    print(emulator.base_url, flush=True)
+    info = {k: v for k, v in emulator.info().items() if k != "options"}
+    print(json.dumps(info), file=sys.stderr, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Lazily generated base activities: activity i is a pure function of (seed, i).
+
+Activity dates grow with the index (evenly spread with jitter over the history window), so the
+whole history is chronological, "the first activity at or after t" is arithmetic, and ten million
+activities cost no memory. Each activity's lead is one created before it (lead creation is also
+arithmetic in id), New Lead activities belong to the newest lead, and references (emails, lists,
+programs, campaigns) point at real assets of the instance.
+"""
+from __future__ import annotations
+
+from . import content as c
+from .activity_types import BY_ID, weighted_table
+from .hashing import SlotSource
+from .leadgen import DAY_MS, LeadFactory
+from .timefmt import rest_date, rest_datetime
+
+ACTIVITY_ID_BASE = 50_000_000
+CAMPAIGN_TYPES = {6, 7, 8, 10, 11, 22, 24, 25, 104}
+SCORE_FIELDS = [(73, "Lead Score"), (710, "Product Interest Score")]
+CHANGED_FIELDS = [(72, "Lead Status", c.LEAD_STATUSES), (57, "Job Title", c.TITLES), (63, "City", c.CITIES),
+                  (701, "Industry Vertical", c.VERTICALS)]
+
+
+class AssetRefs:
+    """Ids and names of assets that activities point at (filled from the asset store)."""
+
+    def __init__(self, emails, lists, programs, campaigns) -> None:
+        self.emails = emails or [(1, "Email")]
+        self.lists = lists or [(1, "List")]
+        self.programs = programs or [(1, "Program")]
+        self.campaigns = campaigns or [(1, "Campaign")]
+
+
+class ActivityFactory:
+    """Base activity records 0..n-1 with ids ACTIVITY_ID_BASE + i."""
+
+    def __init__(self, seed: int, count: int, anchor_ms: int, history_days: int, hostile: bool,
+                 leads: LeadFactory, refs: AssetRefs) -> None:
+        self.count = count
+        self.start_ms = anchor_ms - history_days * DAY_MS
+        self.end_ms = anchor_ms - 60_000
+        self.step = (self.end_ms - self.start_ms) / max(1, count)
+        self.hostile = hostile
+        self._leads = leads
+        self._refs = refs
+        self._slots = SlotSource(seed, "activity")
+        self._types = weighted_table()
+
+    def digest(self, index: int) -> bytes:
+        return self._slots.digest(index)
+
+    def date_ms(self, index: int, digest: bytes | None = None) -> int:
+        digest = digest or self._slots.digest(index)
+        jitter = (digest[0] | digest[1] << 8) / 65536.0
+        return int(self.start_ms + (index + jitter) * self.step) // 1000 * 1000
+
+    def type_id(self, digest: bytes) -> int:
+        return self._types[digest[2]]
+
+    def first_index_at_or_after(self, ms: int) -> int:
+        """Smallest index with date >= ms (count when none)."""
+        guess = int((ms - self.start_ms) / self.step) if self.step else 0
+        index = min(max(0, guess - 1), self.count)
+        while index > 0 and self.date_ms(index - 1) >= ms:
+            index -= 1
+        while index < self.count and self.date_ms(index) < ms:
+            index += 1
+        return index
+
+    def lead_id(self, index: int, digest: bytes, date: int, type_id: int) -> int:
+        leads = self._leads
+        # Leads k+1 with start + (k+1)*step <= date were certainly created before the activity.
+        available = min(leads.n_base, int((date - leads.start_ms) / leads.step)) if leads.step else 0
+        if available <= 0:
+            return 1
+        if type_id == 12:
+            return available
+        return 1 + int.from_bytes(digest[3:6], "little") % available
+
+    def record(self, index: int, digest: bytes | None = None) -> dict:
+        """The REST shape of base activity `index` (leadId before merges are applied)."""
+        digest = digest or self._slots.digest(index)
+        date = self.date_ms(index, digest)
+        type_id = self.type_id(digest)
+        lead_id = self.lead_id(index, digest, date, type_id)
+        activity_id = ACTIVITY_ID_BASE + index
+        record = {"id": activity_id, "marketoGUID": str(activity_id), "leadId": lead_id,
+                  "activityDate": rest_datetime(date), "activityTypeId": type_id}
+        if type_id in CAMPAIGN_TYPES or (type_id in (12, 13) and digest[6] < 100):
+            record["campaignId"] = self._refs.campaigns[digest[6] % len(self._refs.campaigns)][0]
+        pav_id, pav, attributes = self._primary_and_attributes(type_id, digest, lead_id, date)
+        record["primaryAttributeValueId"] = pav_id
+        record["primaryAttributeValue"] = pav
+        record["attributes"] = [{"name": n, "value": v} for n, v in attributes if v is not None]
+        return record
+
+    def _primary_and_attributes(self, type_id: int, d: bytes, lead_id: int, date: int):
+        refs, pick16 = self._refs, (d[7] | d[8] << 8)
+        if type_id in (6, 7, 8, 9, 10, 11):
+            email_id, email_name = refs.emails[pick16 % len(refs.emails)]
+            return email_id, email_name, self._mail_attributes(type_id, d)
+        if type_id in (1, 2, 3):
+            path = c.PAGE_PATHS[d[7] % len(c.PAGE_PATHS)]
+            if type_id == 2:
+                form = c.FORM_NAMES[d[8] % len(c.FORM_NAMES)]
+                return 1000 + d[8] % 40, f"Form.{form}", self._web_attributes(type_id, d, path)
+            return (100 + d[7] % 500 if type_id == 1 else 7000 + pick16 % 900), f"www.example.com{path}", \
+                self._web_attributes(type_id, d, path)
+        if type_id == 12:
+            return lead_id, None, self._new_lead_attributes(d, date)
+        if type_id == 13:
+            field_id, name, pool = CHANGED_FIELDS[d[7] % len(CHANGED_FIELDS)]
+            return field_id, name, [("New Value", self._text(pool[d[9] % len(pool)], d[10])),
+                                    ("Old Value", pool[d[11] % len(pool)] if d[11] > 40 else None),
+                                    ("Reason", c.CHANGE_REASONS[d[12] % len(c.CHANGE_REASONS)]),
+                                    ("Source", c.CHANGE_SOURCES[d[13] % len(c.CHANGE_SOURCES)])]
+        if type_id == 22:
+            return self._score(d)
+        if type_id in (24, 25):
+            list_id, name = refs.lists[pick16 % len(refs.lists)]
+            return list_id, name, [("Source", "Smart Campaign" if d[9] & 1 else "List import")]
+        if type_id == 46:
+            moment = ("Web", "Email", "Milestone")[d[7] % 3]
+            return None, moment, [("Date", rest_datetime(date)), ("Description", self._text(
+                f"Visited {c.PAGE_PATHS[d[9] % len(c.PAGE_PATHS)]}", d[10])), ("Source", "Smart Campaign")]
+        if type_id == 104:
+            return self._progression(d)
+        if type_id == 100001:
+            return 5000 + d[7] % 50, f"Webinar {d[7] % 50}: Marketing Ops, \"Live\"", [
+                ("Watched Minutes", d[9] % 90), ("Recording Title", self._text("Q&A, part 2", d[10]))]
+        return None, None, []
+
+    def _text(self, value: str, slot: int) -> str:
+        return c.hostile_or(value, slot, self.hostile)
+
+    def _web_attributes(self, type_id: int, d: bytes, path: str) -> list:
+        ip = f"{d[14] % 223 + 1}.{d[15]}.{d[16]}.{d[17] % 254 + 1}"
+        common = [("Client IP Address", ip), ("Query Parameters", "utm_source=newsletter&utm_medium=email" if d[18] & 1 else None),
+                  ("Referrer URL", "https://www.google.com/" if d[18] & 2 else None),
+                  ("User Agent", self._text(c.USER_AGENTS[d[19] % len(c.USER_AGENTS)], d[20]))]
+        if type_id == 1:
+            return [("Webpage URL", path)] + common + [("Personalized URL", bool(d[21] & 1))]
+        if type_id == 2:
+            fields = (f'a:3:{{s:9:"FirstName";s:5:"{c.ASCII_FIRST[d[22] % 30]}";s:7:"Company";s:10:"Acme, Inc.";'
+                      f's:7:"Comment";s:12:"Hi,\n"there"";}}')
+            return [("Form Fields", self._text(fields, d[23])), ("Webpage ID", 100 + d[7] % 500)] + common
+        return [("Link", f"https://www.example.com{path}"), ("Webpage ID", 100 + d[7] % 500)] + common
+
+    def _mail_attributes(self, type_id: int, d: bytes) -> list:
+        base = [("Campaign Run ID", 200 + d[14] % 50), ("Choice Number", d[15] % 3), ("Step ID", 10 + d[16] % 5),
+                ("Test Variant", 0)]
+        if type_id in (6, 7):
+            return base + [("Has Predictive", False)]
+        if type_id == 8:
+            return base + [("Category", "1"), ("Details", self._text("550 5.1.1 User unknown, \"mailbox\" gone", d[17])),
+                           ("Email", f"bounce.{d[18]}@example.com"), ("Subcategory", "2003")]
+        if type_id == 9:
+            return [("Campaign Run ID", 200 + d[14] % 50), ("Client IP Address", f"10.0.{d[15]}.{d[16] % 254 + 1}"),
+                    ("User Agent", c.USER_AGENTS[d[17] % 3])]
+        device = [("Device", ("iPhone", "Desktop", "Android")[d[17] % 3]), ("Is Mobile Device", d[17] % 3 != 1),
+                  ("Platform", ("iOS", "Windows", "Android")[d[17] % 3]), ("User Agent", c.USER_AGENTS[d[17] % 3])]
+        if type_id == 10:
+            return base + device + [("Is Bot Activity", d[18] < 10), ("Bot Activity Pattern", "N/A" if d[18] >= 10 else "Proxy")]
+        return base + device + [("Link", f"https://www.example.com{c.PAGE_PATHS[d[19] % len(c.PAGE_PATHS)]}")]
+
+    def _new_lead_attributes(self, d: bytes, date: int) -> list:
+        source = ("New lead", "Web form fillout", "List import", "Web service API")[d[9] % 4]
+        return [("Source Type", source), ("Form Name", c.FORM_NAMES[d[10] % 5] if source == "Web form fillout" else None),
+                ("Lead Source", c.LEAD_SOURCES[d[11] % len(c.LEAD_SOURCES)]),
+                ("List Name", "Imported Leads, 2024" if source == "List import" else None),
+                ("SFDC Type", None), ("Created Date", rest_date(date))]
+
+    def _score(self, d: bytes):
+        field_id, name = SCORE_FIELDS[d[7] % 2]
+        change = d[9] % 21 - 5
+        old = d[10] % 150
+        return field_id, name, [("Change Value", f"{change:+d}"), ("New Value", old + change), ("Old Value", old),
+                                ("Reason", "Visited pricing page" if change > 0 else "Inactivity decay"),
+                                ("Urgency", round(d[11] / 255, 2)), ("Priority", d[12] % 5),
+                                ("Relative Score", d[13] % 5), ("Relative Urgency", d[14] % 5)]
+
+    def _progression(self, d: bytes):
+        program_id, name = self._refs.programs[(d[7] | d[8] << 8) % len(self._refs.programs)]
+        statuses = ["Not in Program", "Member", "Registered", "Attended", "No Show"]
+        old, new = d[9] % 4, d[9] % 4 + 1
+        return program_id, name, [("Acquired By", bool(d[10] & 1)), ("New Status ID", 20 + new), ("New Status", statuses[new]),
+                                  ("Old Status ID", 20 + old), ("Old Status", statuses[old]),
+                                  ("Program Member ID", 3_000_000 + (d[11] | d[12] << 8)),
+                                  ("Reason", "Changed by Smart Campaign"), ("Success", new == 3)]
+
+
+def type_name(type_id: int) -> str:
+    return BY_ID[type_id].name if type_id in BY_ID else str(type_id)

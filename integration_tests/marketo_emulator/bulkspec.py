@@ -1,0 +1,122 @@
+"""Validation of bulk export create bodies (marketo-api.md §6.2) into a normalised request.
+
+Leads: `fields` required (REST names; unknown or formula -> 1003), exactly one filter among
+createdAt | updatedAt | staticListId | staticListName | smartListId | smartListName; updatedAt and
+smart-list filters answer 1035 on a subscription without them. Activities: `createdAt` required,
+optional `activityTypeIds` (Delete Lead 37 is not exportable), `primaryAttributeValueIds` or
+`primaryAttributeValues` (<= 50, need activityTypeIds), optional `fields` among the default columns
+and `actionResult`. Date ranges: ISO-8601 without milliseconds, at most 31 days.
+"""
+from __future__ import annotations
+
+from .activity_types import BY_ID as TYPES, DEFAULT_EXPORT_FIELDS, DELETE_LEAD, OPTIONAL_EXPORT_FIELDS
+from .envelope import MarketoError
+from .fields import BY_REST_NAME, NOT_EXPORTABLE_TYPES
+from .timefmt import BadDatetime, parse_input
+
+LEAD_FILTERS = ("createdAt", "updatedAt", "staticListId", "staticListName", "smartListId", "smartListName")
+CORONA_FILTERS = ("updatedAt", "smartListId", "smartListName")
+MAX_RANGE_MS = 31 * 86_400_000
+FORMATS = ("CSV", "TSV", "SSV")
+
+
+def _window(raw, name: str) -> dict:
+    if not isinstance(raw, dict) or not raw.get("startAt") or not raw.get("endAt"):
+        raise MarketoError("1003", f"{name} filter requires startAt and endAt")
+    try:
+        start = parse_input(str(raw["startAt"]), allow_millis=False, allow_date_only=False)
+        end = parse_input(str(raw["endAt"]), allow_millis=False, allow_date_only=False)
+    except BadDatetime as error:
+        raise MarketoError("1003", f"Invalid date format in {name} filter: {error}") from error
+    if start > end:
+        raise MarketoError("1003", f"{name}.startAt must be before endAt")
+    if end - start > MAX_RANGE_MS:
+        raise MarketoError("1003", "Date range exceeds the maximum of 31 days")
+    return {"startAt": raw["startAt"], "endAt": raw["endAt"], "startMs": start, "endMs": end}
+
+
+def _common(body) -> tuple[str, dict]:
+    if not isinstance(body, dict):
+        raise MarketoError("609", "Invalid JSON")
+    fmt = str(body.get("format") or "CSV").upper()
+    if fmt not in FORMATS:
+        raise MarketoError("1003", f"Invalid format: {body.get('format')}")
+    headers = body.get("columnHeaderNames") or {}
+    if not isinstance(headers, dict):
+        raise MarketoError("1003", "columnHeaderNames must be an object")
+    filters = body.get("filter")
+    if not isinstance(filters, dict):
+        raise MarketoError("1003", "filter is required")
+    return fmt, {"columnHeaderNames": {str(k): str(v) for k, v in headers.items()}, "rawFilter": filters}
+
+
+def lead_request(body, assets, updated_at_filter: bool) -> tuple[str, dict]:
+    fmt, request = _common(body)
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not fields:
+        raise MarketoError("1003", "fields is required")
+    bad = [str(f) for f in fields if f not in BY_REST_NAME or BY_REST_NAME[f].data_type in NOT_EXPORTABLE_TYPES]
+    if bad:
+        raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
+    filters = request["rawFilter"]
+    chosen = [key for key in filters if key in LEAD_FILTERS]
+    unknown = [key for key in filters if key not in LEAD_FILTERS]
+    if unknown or len(chosen) != 1:
+        raise MarketoError("1003", "Exactly one filter of createdAt, updatedAt, staticListId, staticListName, "
+                                   "smartListId, smartListName is required")
+    key = chosen[0]
+    if key in CORONA_FILTERS and not updated_at_filter:
+        raise MarketoError("1035", "Unsupported filter type for target subscription")
+    request.update({"fields": list(fields), "filter": {key: _lead_filter(key, filters[key], assets)}})
+    return fmt, request
+
+
+def _lead_filter(key: str, value, assets):
+    if key in ("createdAt", "updatedAt"):
+        return _window(value, key)
+    kind = "staticLists" if key.startswith("static") else "smartLists"
+    for item in assets.all(kind):
+        if (key.endswith("Id") and str(item["id"]) == str(value)) or (key.endswith("Name") and item["name"] == value):
+            return item["id"]
+    raise MarketoError("1003", f"{kind[:-1]} not found: {value}")
+
+
+def normalise_lead_filter(filter_spec: dict) -> dict:
+    """staticListName/smartListName were resolved to ids: name the keys after what they hold."""
+    key, value = next(iter(filter_spec.items()))
+    if key in ("staticListName", "staticListId"):
+        return {"staticListId": value}
+    if key in ("smartListName", "smartListId"):
+        return {"smartListId": value}
+    return filter_spec
+
+
+def activity_request(body) -> tuple[str, dict]:
+    fmt, request = _common(body)
+    filters = request["rawFilter"]
+    if "createdAt" not in filters:
+        raise MarketoError("1003", "createdAt filter is required")
+    type_ids = filters.get("activityTypeIds")
+    if type_ids is not None:
+        if not isinstance(type_ids, list) or not all(isinstance(t, int) or str(t).isdigit() for t in type_ids):
+            raise MarketoError("1003", "activityTypeIds must be a list of integers")
+        type_ids = [int(t) for t in type_ids]
+        if DELETE_LEAD in type_ids:
+            raise MarketoError("1003", "Activity type 37 (Delete Lead) is not supported, use deletedleads.json")
+        unknown = [t for t in type_ids if t not in TYPES]
+        if unknown:
+            raise MarketoError("1003", f"Invalid activity type id: {unknown[0]}")
+    ids, values = filters.get("primaryAttributeValueIds"), filters.get("primaryAttributeValues")
+    if ids is not None and values is not None:
+        raise MarketoError("1003", "primaryAttributeValueIds and primaryAttributeValues are mutually exclusive")
+    for given in (ids, values):
+        if given is not None and (not type_ids or not isinstance(given, list) or len(given) > 50):
+            raise MarketoError("1003", "primaryAttributeValue filters need activityTypeIds and at most 50 values")
+    fields = body.get("fields") or list(DEFAULT_EXPORT_FIELDS)
+    allowed = set(DEFAULT_EXPORT_FIELDS) | set(OPTIONAL_EXPORT_FIELDS)
+    bad = [str(f) for f in fields if f not in allowed]
+    if bad:
+        raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
+    request.update({"fields": list(fields), "filter": {"createdAt": _window(filters["createdAt"], "createdAt")},
+                    "activityTypeIds": type_ids, "primaryAttributeValueIds": [int(i) for i in ids] if ids else None})
+    return fmt, request

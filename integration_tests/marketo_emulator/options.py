@@ -1,0 +1,104 @@
+"""Every knob of the emulator in one dataclass, with Marketo's real values as defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from typing import Any
+
+DEFAULT_CLIENT_ID = "emulator-client-id"
+DEFAULT_CLIENT_SECRET = "emulator-client-secret"
+
+
+@dataclass
+class EmulatorOptions:
+    """Options of one emulator instance. Defaults reproduce Marketo's documented limits."""
+
+    seed: int = 42
+    leads: int = 200
+    activities: int = 2000
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    api_user: str = "api.user@emulator.example"  # `scope` of the token and `userId` in stats
+    token_ttl: int = 3600
+    # "immediate" | "polls:N" | "seconds:S" | "rows:R" (R rows per second of processing)
+    job_progression: str = "immediate"
+    status_refresh_seconds: float = 60.0  # Marketo refreshes job status at most once a minute
+    daily_call_quota: int = 50_000
+    daily_export_mb: float = 500.0
+    updated_at_filter: bool = True  # False answers 1035 like a subscription without "Corona"
+    hostile: bool = False
+    clock: Any = None  # RealClock when None
+    anchor: datetime | None = None  # generated history ends here; default: the clock's now at start
+    history_days: int = 60  # leads and activities are spread over this many days before the anchor
+    rate_limit_calls: int = 100  # 0 disables
+    rate_limit_window_seconds: float = 20.0
+    max_concurrent_calls: int = 10  # 0 disables
+    max_processing_jobs: int = 2
+    max_queued_jobs: int = 10  # Queued + Processing, instance-wide
+    file_retention_days: int = 7
+    job_list_days: int = 7
+    deleted_leads_retention_days: int = 14
+    activity_page_scan: int = 3000  # candidates examined per activities.json page (short pages)
+    asset_counts: dict[str, int] | None = None
+    export_dir: str | None = None  # temp dir by default, removed on stop
+    host: str = "127.0.0.1"
+    port: int = 0
+    gzip: bool = True
+    accept_query_token: bool = True  # legacy ?access_token=
+
+    def with_changes(self, **changes: Any) -> "EmulatorOptions":
+        return replace(self, **changes)
+
+    def public_dict(self) -> dict[str, Any]:
+        """JSON-friendly view (no clock object, no secret)."""
+        out = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in ("clock", "client_secret"):
+                continue
+            out[item.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+@dataclass(frozen=True)
+class Progression:
+    """Parsed job progression policy."""
+
+    kind: str  # immediate | polls | seconds | rows
+    amount: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> "Progression":
+        text = (text or "immediate").strip().lower()
+        if text == "immediate":
+            return cls("immediate")
+        kind, _, amount = text.partition(":")
+        if kind not in ("polls", "seconds", "rows") or not amount:
+            raise ValueError(f"bad job progression {text!r}: use immediate, polls:N, seconds:S or rows:R")
+        value = float(amount)
+        if value < 0 or (kind == "rows" and value == 0):
+            raise ValueError(f"bad job progression {text!r}")
+        return cls(kind, value)
+
+
+DEFAULT_ASSET_COUNTS = {
+    "programs": 45,
+    "emails": 230,  # more than one 200-item page
+    "landingPages": 70,
+    "segmentation": 6,
+    "smartCampaigns": 130,
+    "staticLists": 35,
+    "smartLists": 25,
+}
+
+
+def asset_counts(options: EmulatorOptions) -> dict[str, int]:
+    counts = dict(DEFAULT_ASSET_COUNTS)
+    counts.update(options.asset_counts or {})
+    return counts
+
+
+def default_fields() -> dict[str, Any]:
+    return {item.name: item.default for item in fields(EmulatorOptions) if not callable(item.default)}
+
+

@@ -1,0 +1,157 @@
+"""Change over time: a tick moves the clock and creates, updates, deletes and merges leads, adds
+activities and edits assets — each change with the activity Marketo would log.
+
+- new lead: New Lead (12) activity at its creation time;
+- update: one Change Data Value (13) per changed field (primary attribute = the field);
+- delete: the lead disappears; a Delete Lead (37) activity (`deletedleads.json`);
+- merge: the loser disappears, its history moves to the winner, the winner is updated and gets a
+  Merge Leads (32) activity whose "Merge IDs" attribute names the loser;
+- assets: `updatedAt` moves (and the description changes).
+Events are spread over the ticked interval in chronological order, after every earlier event.
+"""
+from __future__ import annotations
+
+from . import content as c
+from .assets import KINDS
+from .fields import BY_REST_NAME, MUTABLE_FIELDS
+from .hashing import seeded_rng
+from .timefmt import rest_date, rest_datetime
+
+DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
+            "asset_updates": 3}
+
+
+class Ticker:
+    def __init__(self, state) -> None:
+        self.state = state
+
+    def tick(self, start_ms: int, end_ms: int, counts: dict, rng) -> dict:
+        counts = {key: DEFAULTS[key] if counts.get(key) is None else int(counts[key]) for key in DEFAULTS}
+        events = [kind for kind, n in counts.items() for _ in range(n)]
+        rng.shuffle(events)
+        low, high = start_ms // 1000 + 1, max(start_ms // 1000 + 1, end_ms // 1000)
+        times = sorted(rng.randint(low, high) * 1000 for _ in events)
+        summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
+                   "deleted_leads": [], "merged_leads": [], "activities_added": 0,
+                   "asset_updates": {kind: [] for kind in KINDS}}
+        for kind, at in zip(events, times):
+            getattr(self, "_" + kind)(at, rng, summary)
+        return summary
+
+    # -- lead events -------------------------------------------------------------------------
+    def _add(self, at: int, record: dict, summary: dict) -> None:
+        record["activityDate"] = rest_datetime(at)
+        self.state.activities.add(at, record)
+        summary["activities_added"] += 1
+
+    def _new_leads(self, at: int, rng, summary: dict) -> None:
+        lead_id = self.state.leads.create(at)
+        source = rng.choice(["New lead", "Web form fillout", "Web service API"])
+        attributes = [{"name": "Source Type", "value": source}, {"name": "Lead Source", "value": rng.choice(c.LEAD_SOURCES)},
+                      {"name": "Created Date", "value": rest_date(at)}]
+        if source == "Web form fillout":
+            attributes.insert(1, {"name": "Form Name", "value": rng.choice(c.FORM_NAMES)})
+        self._add(at, {"leadId": lead_id, "activityDate": None, "activityTypeId": 12, "primaryAttributeValueId": lead_id,
+                       "primaryAttributeValue": None, "attributes": attributes}, summary)
+        summary["new_leads"].append(lead_id)
+
+    def _updated_leads(self, at: int, rng, summary: dict) -> None:
+        lead_id = self._live_lead(rng, at)
+        if lead_id is None:
+            return
+        names = rng.sample(MUTABLE_FIELDS, rng.randint(1, 3))
+        changes = {name: self._new_value(name, lead_id, rng) for name in names}
+        old = self.state.leads.update(lead_id, changes, at)
+        reason, source = rng.choice(c.CHANGE_REASONS), rng.choice(c.CHANGE_SOURCES)
+        for name in names:
+            field = BY_REST_NAME[name]
+            attributes = [{"name": "New Value", "value": _text(changes[name])}]
+            if old[name] is not None:
+                attributes.append({"name": "Old Value", "value": _text(old[name])})
+            attributes += [{"name": "Reason", "value": reason}, {"name": "Source", "value": source}]
+            self._add(at, {"leadId": lead_id, "activityDate": None, "activityTypeId": 13, "primaryAttributeValueId": field.id,
+                           "primaryAttributeValue": field.display, "attributes": attributes}, summary)
+        summary["updated_leads"].append(lead_id)
+
+    def _deleted_leads(self, at: int, rng, summary: dict) -> None:
+        lead_id = self._live_lead(rng, at)
+        if lead_id is None:
+            return
+        name = self.state.leads.name_of(lead_id)
+        self.state.leads.delete(lead_id, at)
+        self._add(at, {"leadId": lead_id, "activityDate": None, "activityTypeId": 37, "primaryAttributeValueId": lead_id,
+                       "primaryAttributeValue": name, "attributes": []}, summary)
+        summary["deleted_leads"].append(lead_id)
+
+    def _merged_leads(self, at: int, rng, summary: dict) -> None:
+        winner, loser = self._live_lead(rng, at), self._live_lead(rng, at)
+        if winner is None or loser is None or winner == loser:
+            return
+        fills = self.state.leads.merge(winner, loser, at)
+        attributes = [{"name": "Merge IDs", "value": f"[{loser}]"},
+                      {"name": "Merge Source", "value": rng.choice(["Web service API", "Lead Database"])},
+                      {"name": "Master Updated", "value": bool(fills)}, {"name": "Merged in Sales", "value": False}]
+        self._add(at, {"leadId": winner, "activityDate": None, "activityTypeId": 32, "primaryAttributeValueId": winner,
+                       "primaryAttributeValue": self.state.leads.name_of(winner), "attributes": attributes}, summary)
+        summary["merged_leads"].append({"winner": winner, "loser": loser})
+
+    def _new_activities(self, at: int, rng, summary: dict) -> None:
+        lead_id = self._live_lead(rng, at)
+        if lead_id is None:
+            return
+        factory = self.state.activities.factory
+        for _ in range(50):  # a template of a generated type other than New Lead / Change Data Value
+            template = factory.record(rng.randrange(1 << 40))
+            if template["activityTypeId"] not in (12, 13):
+                break
+        template.pop("id")
+        template.pop("marketoGUID")
+        template["leadId"] = lead_id
+        self._add(at, template, summary)
+
+    def _asset_updates(self, at: int, rng, summary: dict) -> None:
+        kind = rng.choice([k for k in KINDS if self.state.assets.count(k)] or [None])
+        if kind is None:
+            return
+        asset_id = self.state.assets.touch(kind, rng.randrange(1 << 30), at, rng)
+        summary["asset_updates"][kind].append(asset_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _live_lead(self, rng, at: int) -> int | None:
+        leads = self.state.leads
+        for _ in range(200):
+            lead_id = rng.randint(1, max(1, leads.max_id))
+            if leads.is_live(lead_id) and leads.created_ms(lead_id) <= at:
+                return lead_id
+        return None
+
+    def _new_value(self, name: str, lead_id: int, rng):
+        factory = self.state.leads.factory
+        if name == "email":
+            return f"{rng.choice(c.ASCII_FIRST)}.{rng.choice(c.ASCII_LAST)}.{lead_id}.{rng.randint(2, 999)}@{rng.choice(c.DOMAINS)}"
+        pool = factory._pools.get(name) or [None]
+        for _ in range(10):
+            value = rng.choice(pool)
+            if value is not None:
+                return value
+        return value
+
+
+def seed_history(state, anchor_ms: int) -> None:
+    """Deletions and merges in the ten days before the anchor, so a fresh instance already has some."""
+    n_leads = state.options.leads
+    count = min(50, max(1, n_leads // 100)) if n_leads >= 20 else 0
+    if not count:
+        return
+    rng = seeded_rng(state.options.seed, "history")
+    start = anchor_ms - 10 * 86_400_000
+    Ticker(state).tick(start, anchor_ms - 3_600_000, {"new_leads": 0, "updated_leads": 0, "deleted_leads": count,
+                                                      "merged_leads": count, "new_activities": 0, "asset_updates": 0}, rng)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
