@@ -25,15 +25,26 @@ recipe_hash="$(
     {
         cat "$0"
         for crt in /usr/local/share/ca-certificates/*.crt; do
-            [ -f "$crt" ] && cat "$crt"
+            if [ -f "$crt" ]; then cat "$crt"; fi
         done
     } | sha256sum | cut -c1-12
 )"
 BASE_TAG="${SOURCE_MARKETO_BASE_TAG:-source-marketo-base:$SUITE-$recipe_hash}"
 CACHE_FILE="$CACHE_DIR/$(printf '%s' "$BASE_TAG" | tr ':/' '__').tar"
 
+# Base images of older recipes are dead weight in the engine.
+remove_stale_tags() {
+    local tag
+    for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "${BASE_TAG%%:*}"); do
+        if [ "$tag" != "$BASE_TAG" ] && docker image rm "$tag" >/dev/null 2>&1; then
+            log "removed stale $tag"
+        fi
+    done
+}
+
 if docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
     log "base image $BASE_TAG is in the engine"
+    remove_stale_tags
     echo "$BASE_TAG"
     exit 0
 fi
@@ -42,6 +53,7 @@ if [ -s "$CACHE_FILE" ]; then
     start=$(now)
     if docker load --quiet --input "$CACHE_FILE" >/dev/null && docker image inspect "$BASE_TAG" >/dev/null 2>&1; then
         log "loaded base image $BASE_TAG from $CACHE_FILE in $(elapsed "$start") s"
+        remove_stale_tags
         echo "$BASE_TAG"
         exit 0
     fi
@@ -100,10 +112,12 @@ step=$(now)
 # `pip install .` system-wide, as in Airbyte's base (pip then installs to /usr/local).
 rm -f "$rootfs"/usr/lib/python3*/EXTERNALLY-MANAGED
 ln -sf python3 "$rootfs/usr/bin/python"
-[ -e "$rootfs/usr/share/zoneinfo/Etc/UTC" ] && ln -snf /usr/share/zoneinfo/Etc/UTC "$rootfs/etc/localtime"
+if [ -e "$rootfs/usr/share/zoneinfo/Etc/UTC" ]; then
+    ln -snf /usr/share/zoneinfo/Etc/UTC "$rootfs/etc/localtime"
+fi
 # Downloads go through this machine's TLS-intercepting proxy: trust its CA inside the image too.
 for crt in /usr/local/share/ca-certificates/*.crt; do
-    [ -f "$crt" ] && cp "$crt" "$rootfs/usr/local/share/ca-certificates/"
+    if [ -f "$crt" ]; then cp "$crt" "$rootfs/usr/local/share/ca-certificates/"; fi
 done
 chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in the rootfs"
 # User and group airbyte (1000), owning /airbyte, like Airbyte's base (no home dir, no login).
@@ -135,8 +149,12 @@ docker save --output "$CACHE_FILE.partial" "$BASE_TAG"
 mv "$CACHE_FILE.partial" "$CACHE_FILE"
 # Tarballs of older recipes are dead weight.
 for old in "$CACHE_DIR"/source-marketo-base_*.tar; do
-    [ -f "$old" ] && [ "$old" != "$CACHE_FILE" ] && rm -f "$old" && log "removed stale $old"
+    if [ -f "$old" ] && [ "$old" != "$CACHE_FILE" ]; then
+        rm -f "$old"
+        log "removed stale $old"
+    fi
 done
 log "cached $BASE_TAG as $CACHE_FILE ($(du -m "$CACHE_FILE" | cut -f1) MB) in $(elapsed "$step") s"
+remove_stale_tags
 log "base image built in $(elapsed "$start") s"
 echo "$BASE_TAG"

@@ -41,6 +41,8 @@ if ! docker build --network=host --build-arg "BASE_IMAGE=$base_tag" -t "$CONNECT
     die "docker build failed"
 fi
 rm -f "$build_log"
+# Earlier builds of this connector left untagged: only this connector's, by its label.
+docker image prune --force --filter "label=io.airbyte.name=airbyte/source-marketo" >/dev/null
 timings+=("connector image: $(elapsed "$step") s")
 
 size_mb=$(( $(docker image inspect --format '{{.Size}}' "$CONNECTOR_IMAGE") / 1000000 ))
