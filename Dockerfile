@@ -31,4 +31,5 @@ RUN pip install --no-cache-dir --no-deps . \
 ENV AIRBYTE_ENTRYPOINT="source-marketo"
 ENTRYPOINT ["source-marketo"]
 
-USER airbyte
+# The base's user airbyte, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000

@@ -284,8 +284,9 @@ def test_dockerfile_runs_the_console_script_as_airbyte(data: Dict[str, Any]) -> 
     assert entrypoints and entrypoints[-1][0] in script_names, entrypoints
     env = " ".join(rest for keyword, rest in instructions if keyword == "ENV")
     assert f'AIRBYTE_ENTRYPOINT="{" ".join(entrypoints[-1])}"' in env
+    # The base image's user airbyte (uid/gid 1000), by number so that runAsNonRoot can verify it.
     users = [rest for keyword, rest in instructions if keyword == "USER"]
-    assert users and users[-1] == "airbyte"
+    assert users and users[-1] == "1000:1000"
     # The package is installed with pip from the build context.
     assert any(keyword == "RUN" and re.search(r"pip install [^&;]*\s\.(\s|$)", rest) for keyword, rest in instructions)
 

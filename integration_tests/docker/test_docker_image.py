@@ -291,7 +291,7 @@ def catalog_for(streams: List[Any]) -> Dict[str, Any]:
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_image_runs_as_airbyte_with_airbyte_labels(docker_env: Dict[str, str], image: str) -> None:
+def test_image_runs_as_user_airbyte_with_airbyte_labels(docker_env: Dict[str, str], image: str) -> None:
     inspected = subprocess.run(
         ["docker", "image", "inspect", "--format", "{{json .Config}}", image], env=docker_env, capture_output=True, text=True, check=True
     )
@@ -299,7 +299,7 @@ def test_image_runs_as_airbyte_with_airbyte_labels(docker_env: Dict[str, str], i
     metadata = yaml.safe_load((REPO / "metadata.yaml").read_text())["data"]
     assert config["Labels"]["io.airbyte.name"] == metadata["dockerRepository"]
     assert config["Labels"]["io.airbyte.version"] == metadata["dockerImageTag"]
-    assert config["User"] == "airbyte"
+    assert config["User"] == "1000:1000"
     assert config["Entrypoint"] == ["source-marketo"]
     assert "AIRBYTE_ENTRYPOINT=source-marketo" in config["Env"]
 

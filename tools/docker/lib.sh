@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared settings and helpers for the tools/docker scripts. Sourced, never run.
 #
 # Every path can be overridden from the environment:
