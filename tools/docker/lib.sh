@@ -38,3 +38,8 @@ require_root() {
 engine_answers() {
     DOCKER_HOST="$1" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
 }
+
+# running PID: the process exists and is not a zombie (a dead daemon can linger as one).
+running() {
+    kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}

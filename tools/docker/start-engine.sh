@@ -42,7 +42,7 @@ pid=$!
 
 deadline=$(( $(date +%s) + ${SOURCE_MARKETO_ENGINE_START_TIMEOUT:-60} ))
 until engine_answers "$ENGINE_HOST"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! running "$pid"; then
         tail -n 30 "$ENGINE_LOG" >&2 || true
         die "dockerd exited during start-up (log: $ENGINE_LOG)"
     fi

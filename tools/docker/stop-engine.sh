@@ -16,14 +16,14 @@ done
 
 if [ -s "$ENGINE_PIDFILE" ]; then
     pid="$(cat "$ENGINE_PIDFILE")"
-    if kill -0 "$pid" 2>/dev/null && grep -q dockerd "/proc/$pid/comm" 2>/dev/null; then
+    if running "$pid" && grep -q dockerd "/proc/$pid/comm" 2>/dev/null; then
         log "stopping dockerd (pid $pid)"
         kill -TERM "$pid"
         for _ in $(seq 1 150); do
-            kill -0 "$pid" 2>/dev/null || break
+            running "$pid" || break
             sleep 0.2
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if running "$pid"; then
             log "dockerd did not stop within 30 s: killing it"
             kill -KILL "$pid" 2>/dev/null || true
             sleep 0.5
