@@ -92,8 +92,8 @@ apt_mirror() {
 }
 MIRROR="${SOURCE_MARKETO_DEBIAN_MIRROR:-$(apt_mirror | head -n 1)}"
 [ -n "$MIRROR" ] || die "no apt source for $SUITE found in /etc/apt (set SOURCE_MARKETO_DEBIAN_MIRROR)"
-command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed: run tools/docker/install-engine.sh"
 require_root
+"$TOOLS_DIR/install-engine.sh" debootstrap
 
 mkdir -p "$ENGINE_DIR" "$CACHE_DIR"
 rootfs="$(mktemp -d "$ENGINE_DIR/rootfs.XXXXXX")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine (as root, no stdin) to a built connector image:
-#   1. install docker.io and debootstrap if missing        (install-engine.sh)
+#   1. install docker.io and debootstrap if missing        (install-engine.sh; skipped when an
+#      engine already answers at DOCKER_HOST: debootstrap then comes only if the base needs it)
 #   2. start the private engine, or reuse one that answers   (start-engine.sh)
 #   3. the local base image: in the engine, cached, or built (build-base.sh)
 #   4. docker build of the connector image on that base
@@ -16,13 +17,17 @@ total=$(now)
 timings=()
 
 step=$(now)
-"$TOOLS_DIR/install-engine.sh"
+if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
+    log "using the engine that answers at DOCKER_HOST=$DOCKER_HOST"
+    external_engine=1
+else
+    "$TOOLS_DIR/install-engine.sh"
+    external_engine=0
+fi
 timings+=("install packages: $(elapsed "$step") s")
 
 step=$(now)
-if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
-    log "using the engine that answers at DOCKER_HOST=$DOCKER_HOST"
-else
+if [ "$external_engine" -eq 0 ]; then
     eval "$("$TOOLS_DIR/start-engine.sh")"
 fi
 export DOCKER_HOST
