@@ -12,6 +12,7 @@ MAIN_REQUIREMENTS = [
 TEST_REQUIREMENTS = [
     "pytest==9.2.0",
     "marketorestpython==0.5.25",
+    "airbyte-connector-models==0.1.12",
 ]
 
 setup(

@@ -8,7 +8,7 @@ SOURCE_MARKETO_EXTRAS="${SOURCE_MARKETO_EXTRAS:-tests}"
 source scripts/setup-venv.sh
 if [ "${SOURCE_MARKETO_DOCKER:-1}" != "0" ] && [ -x tools/docker/build-image.sh ]; then
   if [ "$(id -u)" = "0" ] || [ -n "${DOCKER_HOST:-}" ]; then
-    eval "$(tools/docker/build-image.sh --print-env)"
+    eval "$(tools/docker/build-image.sh)"
   else
     echo "Not root and no DOCKER_HOST: the Docker image tests will be skipped." >&2
   fi
