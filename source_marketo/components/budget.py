@@ -38,11 +38,12 @@ def next_reset(moment: datetime) -> datetime:
 class LimitReached(AirbyteTracedException):
     """A daily limit stops the run cleanly: the state so far stands, Airbyte retries later."""
 
-    def __init__(self, limit: str, detail: str, resets_at: Optional[datetime]) -> None:
+    def __init__(self, limit: str, detail: str, resets_at: Optional[datetime], kind: str = "calls") -> None:
         when = f"; it resets at {resets_at:%Y-%m-%d %H:%M} UTC (midnight US Central)" if resets_at else ""
         message = f"Stopped cleanly: {limit} was reached ({detail}){when}. Progress is saved and the next sync continues from it."
         super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
         self.limit = limit
+        self.kind = kind  # "calls" (nothing more can be asked today) or "exports" (no new export today)
         self.detail = detail
         self.resets_at = resets_at
 
@@ -188,9 +189,10 @@ class ExportBudget:
 
     def limit_reached(self, detail: str) -> LimitReached:
         return LimitReached(
-            "the daily bulk export limit",
+            "the daily bulk export limit set for this connector",
             f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
             next_reset(self._clock.now()),
+            kind="exports",
         )
 
     def _roll_day(self) -> None:

@@ -20,7 +20,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_marketo.components.auth import IdentityError, MarketoTokenProvider
 from source_marketo.components.budget import CallRateLimiter, DailyCallBudget, LimitReached, next_reset
-from source_marketo.components.clock import Clock
+from source_marketo.components.clock import Clock, MarketoClock
 from source_marketo.components.envelope import Envelope, MalformedEnvelope, parse_envelope
 from source_marketo.components.errors import (
     Action,
@@ -76,6 +76,7 @@ class MarketoClient:
         logger: logging.Logger,
         policy: RetryPolicy = RetryPolicy(),
         rng: Optional[random.Random] = None,
+        marketo_clock: Optional[MarketoClock] = None,
     ) -> None:
         self.base_url = base_url
         self.tokens = tokens
@@ -90,15 +91,11 @@ class MarketoClient:
         self.retries: Counter = Counter()
         self._refreshing_usage = False
         self.stopped_by: Optional[LimitReached] = None  # the daily limit that stopped this run, if any
-        self._server_time: Optional[Tuple[datetime, float]] = None  # (Marketo's time, our monotonic clock then)
+        self.marketo_clock = marketo_clock or MarketoClock(clock)
 
     def server_now(self) -> datetime:
-        """Marketo's current time: its last reply's ``requestId`` (``<hex>#<hex epoch ms>``, marketo-api.md
-        2.1) plus the time elapsed since, so windows end by Marketo's clock, not a skewed local one."""
-        if self._server_time is None:
-            return self.clock.now()
-        moment, seen_at = self._server_time
-        return moment + timedelta(seconds=self.clock.monotonic() - seen_at)
+        """Marketo's current time, as its last reply told it (see MarketoClock)."""
+        return self.marketo_clock.now()
 
     def get(self, path: str, params: Optional[Mapping[str, Any]] = None, accept: Collection[Action] = ()) -> Reply:
         return self.request("GET", path, params=params, accept=accept)
@@ -235,11 +232,13 @@ class MarketoClient:
         moment = _request_id_time(request_id)
         local = self.clock.now()
         if moment is not None and abs((moment - local).total_seconds()) < 366 * 86400:  # a plausible clock, not an opaque id
-            self._server_time = (moment, self.clock.monotonic())
+            self.marketo_clock.observe(moment)
 
     def _raise_if_final(self, decision: Decision, attempt: int) -> None:
         if decision.action is Action.STOP:
-            raise LimitReached("Marketo's own daily limit", decision.reason, next_reset(self.clock.now()))
+            kind = "exports" if decision.code == "1029" else "calls"
+            limit = "Marketo's daily bulk export allocation" if kind == "exports" else "Marketo's daily API call quota"
+            raise LimitReached(limit, decision.reason, next_reset(self.marketo_clock.now()), kind=kind)
         retryable = decision.action in (Action.RETRY, Action.RATE_LIMITED)
         if not retryable or attempt >= self.policy.max_attempts:
             raise MarketoRequestError(decision, attempt)

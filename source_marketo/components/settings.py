@@ -47,6 +47,7 @@ class MarketoSettings:
     status_poll_interval: float
     max_calls_per_20_seconds: int
     max_concurrent_calls: int
+    download_timeout: float
 
     @property
     def is_loopback(self) -> bool:
@@ -69,6 +70,7 @@ def parse_settings(config: Mapping[str, Any], now: datetime) -> MarketoSettings:
         status_poll_interval=float(_int_or_default(config, "status_poll_interval_seconds", "Export status poll interval", 0, 3600, 60)),
         max_calls_per_20_seconds=_int_or_default(config, "max_calls_per_20_seconds", "Rate limit (calls per 20 seconds)", 1, 100, 100),
         max_concurrent_calls=_int_or_default(config, "max_concurrent_calls", "Concurrent calls", 1, 10, 10),
+        download_timeout=float(_int_or_default(config, "download_timeout_seconds", "Download stall timeout", 1, 600, 60)),
     )
 
 

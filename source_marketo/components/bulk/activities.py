@@ -16,8 +16,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import orjson
 
 from source_marketo.components.bulk.context import BulkContext
-from source_marketo.components.bulk.csv_rows import ExportRows
-from source_marketo.components.bulk.download import ExportFile
+from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
@@ -127,15 +126,14 @@ class ActivitiesLane:
         return state
 
     def _read_file(self, job: ExportJob, targets: List[str]) -> Iterator[Any]:
-        label = f"{job.name()}"
-        api, context = self.context.api, self.context
-        with ExportFile(context.runtime.client, api.file_path(job), job.file_size, job.checksum, on_progress=context.tick) as binary:
-            rows = ExportRows(binary, label)
+        context = self.context
+        with context.open_export(job) as binary:
+            rows = ExportRows(binary, job.name())
             activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
             attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
-            yield from self._rows(rows, activities, attributes)
-            if binary.nul_bytes or rows.invalid_utf8:
-                context.runtime.logger.warning(f"{label}: removed {binary.nul_bytes} NUL bytes and replaced {rows.invalid_utf8} invalid UTF-8 sequences.")
+            with located_errors(rows):
+                yield from self._rows(rows, activities, attributes)
+            report_cleanup(rows, binary.nul_bytes, context.runtime.logger)
         for sink in (activities, attributes):
             if sink is not None:
                 context.count(sink.stream, sink.count)
@@ -177,7 +175,7 @@ def _attributes(loads, raw: str, rows: ExportRows, guid: str) -> Dict[str, Any]:
     try:
         parsed = loads(raw)
     except orjson.JSONDecodeError as error:
-        raise ValueError(f"{rows.label}: line {rows.line}, column 'attributes' of activity {guid} is not JSON ({error})") from None
+        raise ValueError(f"column 'attributes' of activity {guid} is not JSON ({error})") from None
     if not isinstance(parsed, dict):
-        raise ValueError(f"{rows.label}: line {rows.line}, column 'attributes' of activity {guid} is not a JSON object")
+        raise ValueError(f"column 'attributes' of activity {guid} is not a JSON object")
     return parsed

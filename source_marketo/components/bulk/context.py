@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from source_marketo.components.bulk.jobs import BulkApi
+from source_marketo.components.bulk.download import ExportFile
+from source_marketo.components.bulk.jobs import BulkApi, ExportJob
 from source_marketo.components.bulk.records import RecordSink
 from source_marketo.components.runtime import MarketoRuntime
 
@@ -24,6 +25,17 @@ class BulkContext:
 
     def sink(self, stream: str) -> RecordSink:
         return RecordSink(stream, self.raw_output)
+
+    def open_export(self, job: ExportJob) -> ExportFile:
+        """The job's file as a stream: resumed with Range, verified, polling the scheduler between chunks."""
+        return ExportFile(
+            self.runtime.client,
+            self.api.file_path(job),
+            job.file_size,
+            job.checksum,
+            read_timeout=self.runtime.settings.download_timeout,
+            on_progress=lambda received: self.tick(received),
+        )
 
     def input_state(self, stream: str) -> Dict[str, Any]:
         return {} if self.full_refresh.get(stream) else dict(self.states.get(stream) or {})

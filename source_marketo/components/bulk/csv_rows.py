@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
+from contextlib import contextmanager
 from typing import Iterator, List
 
 csv.field_size_limit(1 << 26)  # Marketo text fields hold up to 30,000 bytes; hostile ones more
@@ -70,3 +72,22 @@ class ExportRows:
                 yield row
         except csv.Error as error:
             raise CsvFormatError(f"{self.label}: line {reader.line_num} is not valid CSV ({error})") from None
+
+
+@contextmanager
+def located_errors(rows: "ExportRows") -> Iterator[None]:
+    """A value that fits no column type becomes an error naming the export, the line and the column."""
+    try:
+        yield
+    except CsvFormatError:
+        raise
+    except (ValueError, TypeError, IndexError) as error:
+        raise CsvFormatError(
+            f"{rows.label}: line {rows.line}: {error}. If this field's type changed in Marketo, refresh the source schema in Airbyte."
+        ) from None
+
+
+def report_cleanup(rows: "ExportRows", nul_bytes: int, logger: logging.Logger) -> None:
+    """Say what was repaired in a file, so hostile content is never cleaned silently."""
+    if nul_bytes or rows.invalid_utf8:
+        logger.warning(f"{rows.label}: removed {nul_bytes} NUL bytes and replaced {rows.invalid_utf8} invalid UTF-8 sequences.")

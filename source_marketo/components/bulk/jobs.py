@@ -115,6 +115,7 @@ class ExportJob:
     reused: bool = False
     seen_unfinished: bool = False  # seen Created/Queued/Processing in this run: its megabytes count for this run
     next_poll: float = 0.0
+    first_polled: float = 0.0
     history: List[str] = field(default_factory=list)
 
     def update(self, item: Mapping[str, Any]) -> None:

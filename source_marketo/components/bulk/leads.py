@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from source_marketo.components.bulk.context import BulkContext
-from source_marketo.components.bulk.csv_rows import ExportRows
-from source_marketo.components.bulk.download import ExportFile
+from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
@@ -136,25 +135,28 @@ class LeadsLane:
 
     def _read_leads_file(self, job: ExportJob) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
-        with ExportFile(self.context.runtime.client, self.context.api.file_path(job), job.file_size, job.checksum, on_progress=self.context.tick) as binary:
+        with self.context.open_export(job) as binary:
             rows = ExportRows(binary, job.name())
-            convert = plan_columns(rows.header, self.columns).compile()
-            append, line_of = sink.append, sink.line_of
-            for row in rows:
-                append(line_of(convert(row)))
-                if sink.full:
-                    yield from sink.drain()
+            with located_errors(rows):
+                convert = plan_columns(rows.header, self.columns).compile()
+                append, line_of = sink.append, sink.line_of
+                for row in rows:
+                    append(line_of(convert(row)))
+                    if sink.full:
+                        yield from sink.drain()
             yield from sink.drain()
+            report_cleanup(rows, binary.nul_bytes, self.context.runtime.logger)
         self.context.count(LEADS, sink.count)
 
     def _read_changed_leads(self, job: ExportJob) -> Iterator[Any]:
         ids = set()
-        with ExportFile(self.context.runtime.client, self.context.api.file_path(job), job.file_size, job.checksum, on_progress=self.context.tick) as binary:
+        with self.context.open_export(job) as binary:
             rows = ExportRows(binary, job.name())
             at = rows.header.index("leadId") if rows.header else 0
-            for row in rows:
-                if row[at] != "null":
-                    ids.add(int(row[at]))
+            with located_errors(rows):
+                for row in rows:
+                    if row[at] != "null":
+                        ids.add(int(row[at]))
         sink, ordered = self.context.sink(LEADS), sorted(ids)
         for batch_start in range(0, len(ordered), REST_BATCH):
             for item in self._fetch(ordered[batch_start: batch_start + REST_BATCH]):

@@ -12,19 +12,20 @@ only ever moves forward over windows that were fully emitted.
 from __future__ import annotations
 
 import logging
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Deque, Iterator, List, Optional, Protocol
 
-from source_marketo.components.budget import ExportBudget, marketo_day
+from source_marketo.components.budget import ExportBudget, LimitReached, marketo_day
 from source_marketo.components.bulk.download import ExportGone
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob, ExportSpec, JobStatus
 from source_marketo.components.clock import Clock
 from source_marketo.components.errors import Action
 from source_marketo.components.types import parse_datetime
 
-QUEUE_FULL_WAIT = 60.0
-MIN_POLL_SPACING = 0.25  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
+MIN_POLL_SPACING = 0.25
+HEARTBEAT_SECONDS = 300.0  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
 MAX_ATTEMPTS_PER_WINDOW = 2
 
 
@@ -76,6 +77,7 @@ class ExportScheduler:
         self._lanes: List[LaneState] = []
         self._enqueue_blocked_until = 0.0
         self._limit: Optional[Exception] = None
+        self._last_heartbeat = clock.monotonic()
 
     @property
     def limit(self) -> Optional[Exception]:
@@ -168,7 +170,14 @@ class ExportScheduler:
             elif job is state.jobs[-1]:
                 state.jobs.pop()  # running jobs hold reservations: plan it again once they settle
             return False
-        decision = self.api.create(job)
+        try:
+            decision = self.api.create(job)
+        except LimitReached as stop:
+            if stop.kind != "exports":
+                raise
+            state.jobs.remove(job)
+            self._stop_planning(stop)  # Marketo's own allocation: let running jobs finish, start none
+            return False
         if decision.action is Action.UNSUPPORTED_FILTER:
             state.jobs.remove(job)
             state.lane.unsupported(job.spec, decision.reason)
@@ -194,15 +203,23 @@ class ExportScheduler:
                 if job.export_id and job.status is not None and not job.status.finished:
                     self.api.cancel(job)  # a cancelled job writes no file, so costs no megabytes
                 self.budget.release(job.spec.key)
+            while kept and kept[-1].status is JobStatus.CREATED:
+                kept.pop()  # never enqueued: it would only wait for a quota that is gone
             state.jobs = kept
 
     def _enqueue(self, job: ExportJob) -> bool:
         if self.clock.monotonic() < self._enqueue_blocked_until:
             return False
-        decision = self.api.enqueue(job)
+        try:
+            decision = self.api.enqueue(job)
+        except LimitReached as stop:
+            if stop.kind != "exports":
+                raise
+            self._stop_planning(stop)
+            return False
         if decision.action is Action.QUEUE_FULL:
-            self.logger.info(f"Marketo's export queue is full; {job.name()} waits for a free slot.")
-            self._enqueue_blocked_until = self.clock.monotonic() + QUEUE_FULL_WAIT
+            self.logger.info(f"Marketo's export queue is full (other integrations share it); {job.name()} waits for a free slot.")
+            self._enqueue_blocked_until = self.clock.monotonic() + max(self.poll_interval, 1.0)
             return False
         if decision.action is Action.ALREADY_QUEUED:
             job.status = JobStatus.QUEUED
@@ -222,6 +239,12 @@ class ExportScheduler:
     def _poll(self, state: LaneState, job: ExportJob) -> None:
         decision = self.api.status(job)
         job.next_poll = self.clock.monotonic() + self.poll_interval
+        job.first_polled = job.first_polled or self.clock.monotonic()
+        if job.status is not None and job.status.active and self.clock.monotonic() - job.first_polled > self.job_timeout:
+            self.api.cancel(job)
+            self.budget.release(job.spec.key)
+            self._retry_or_split(state, job, f"it was still {job.status.value} after {self.job_timeout / 3600:.0f} hours")
+            return
         if decision.action is Action.NOT_FOUND or decision.action is not Action.OK:
             self._retry_or_split(state, job, f"Marketo no longer knows it ({decision.reason})")
             return
@@ -267,7 +290,19 @@ class ExportScheduler:
         wake = min(polls, default=self.clock.monotonic() + 1.0)
         if self._enqueue_blocked_until:
             wake = min(wake, self._enqueue_blocked_until)
+        self._heartbeat()
         self.clock.sleep(max(wake - self.clock.monotonic(), 0.0))
+
+    def _heartbeat(self) -> None:
+        """While Marketo works, say so every few minutes: Airbyte takes long silence for a hang."""
+        now = self.clock.monotonic()
+        if now - self._last_heartbeat < HEARTBEAT_SECONDS:
+            return
+        self._last_heartbeat = now
+        waiting = [f"{job.name()}: {job.status.value if job.status else 'unknown'}" for state in self._lanes for job in state.jobs if job.export_id and job.status is not JobStatus.COMPLETED]
+        if waiting:
+            self.logger.info("Waiting for Marketo's export jobs: " + "; ".join(waiting[:4]))
+            sys.stdout.flush()
 
     def _done(self) -> bool:
         return all(state.failed is not None or (state.planned_all and not state.jobs) for state in self._lanes)

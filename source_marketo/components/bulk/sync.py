@@ -80,10 +80,13 @@ class BulkSync:
                 metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
             activities_lane = ActivitiesLane(context, types)
             lanes.append(activities_lane)
-        scheduler = ExportScheduler(context.api, runtime.exports, runtime.clock, runtime.logger, settings.status_poll_interval)
+        scheduler = ExportScheduler(context.api, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
         context.tick = _ticker(scheduler, runtime.clock, settings.status_poll_interval)
         try:
             yield from scheduler.run(lanes)
+        except LimitReached:
+            yield from scheduler.drain_state()  # export ids created since the last checkpoint are kept
+            raise
         finally:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
@@ -97,7 +100,7 @@ class BulkSync:
 
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
-        today = marketo_day(self.runtime.clock.now())
+        today = marketo_day(self.runtime.client.server_now())
         spent = 0
         for kind in ("leads", "activities"):
             for job in api.list_jobs(kind, "Completed"):
