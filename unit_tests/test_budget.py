@@ -39,13 +39,13 @@ def test_given_a_moment_when_asked_then_the_marketo_day_and_its_reset_follow_chi
 
 def test_given_a_call_cap_when_spent_then_the_call_past_it_is_refused_with_the_reset_time():
     clock = FakeClock()
-    budget = DailyCallBudget(clock, cap=3)
-    budget.observe_usage(1)
+    budget = DailyCallBudget(clock, cap=4)
+    budget.observe_usage(1)  # one call so far, and the usage call itself
     budget.spend("/a")
     budget.spend("/b")
     with pytest.raises(LimitReached) as raised:
         budget.spend("/c")
-    assert "daily API call limit" in raised.value.message and "3 of 3" in raised.value.message and "resets at" in raised.value.message
+    assert "daily API call limit" in raised.value.message and "4 of 4" in raised.value.message and "resets at" in raised.value.message
     assert raised.value.failure_type.value == "transient_error"
 
 
@@ -73,7 +73,7 @@ def test_given_a_reading_lower_than_our_own_count_when_observed_then_our_count_s
     for _ in range(5):
         budget.spend("/a")
     budget.observe_usage(12)  # Marketo's books lag a little
-    assert budget.used_today == 15
+    assert budget.used_today == 16  # the first reading, plus the usage call itself, plus 5
 
 
 def test_given_reservations_when_available_is_asked_then_they_are_held_back_until_settled():

@@ -110,10 +110,11 @@ class DailyCallBudget:
         self.has_reading = False
 
     def observe_usage(self, used_by_us: int) -> None:
-        """Record a ``stats/usage.json`` reading; never lower than what we counted ourselves."""
+        """Record a ``stats/usage.json`` reading (plus the usage call itself, which it may not include yet);
+        never lower than what we counted ourselves."""
         with self._lock:
             self._roll_day()
-            self.used_today = max(used_by_us, self.used_today if self.has_reading else 0)
+            self.used_today = max(used_by_us + 1, self.used_today)
             self._since_reading = 0
             self.has_reading = True
 

@@ -38,12 +38,16 @@ USAGE_PATH = "/rest/v1/stats/usage.json"
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 6
+    rate_limited_attempts: int = 12  # 606/615 say "wait", not "broken": they get more patience
     base_delay: float = 1.0
     max_delay: float = 60.0
     rate_limit_delay: float = 20.0  # one Marketo rate window
     token_refreshes: int = 2
     connect_timeout: float = 15.0
     read_timeout: float = 150.0
+
+
+DEFAULT_POLICY = RetryPolicy()
 
 
 @dataclass
@@ -239,8 +243,9 @@ class MarketoClient:
             kind = "exports" if decision.code == "1029" else "calls"
             limit = "Marketo's daily bulk export allocation" if kind == "exports" else "Marketo's daily API call quota"
             raise LimitReached(limit, decision.reason, next_reset(self.marketo_clock.now()), kind=kind)
-        retryable = decision.action in (Action.RETRY, Action.RATE_LIMITED)
-        if not retryable or attempt >= self.policy.max_attempts:
+        if decision.action is Action.RATE_LIMITED and attempt < self.policy.rate_limited_attempts:
+            return
+        if decision.action is not Action.RETRY or attempt >= self.policy.max_attempts:
             raise MarketoRequestError(decision, attempt)
 
     def _back_off(self, decision: Decision, attempt: int, path: str) -> None:
@@ -249,7 +254,8 @@ class MarketoClient:
         delay = self._rng.uniform(ceiling / 2, ceiling)
         if decision.action is Action.RATE_LIMITED:
             delay += self.policy.rate_limit_delay
-        self.logger.warning(f"Retrying in {delay:.1f} s (attempt {attempt} of {self.policy.max_attempts}): {decision.reason}")
+        limit = self.policy.rate_limited_attempts if decision.action is Action.RATE_LIMITED else self.policy.max_attempts
+        self.logger.warning(f"Retrying in {delay:.1f} s (attempt {attempt} of {limit}): {decision.reason}")
         self.clock.sleep(delay)
 
     def _fit_url(self, method: str, path: str, params: Optional[Mapping[str, Any]]):

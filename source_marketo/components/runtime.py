@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 
 from source_marketo.components.auth import MarketoTokenProvider
 from source_marketo.components.budget import CallRateLimiter, DailyCallBudget, ExportBudget
+from source_marketo.components import client as client_module
 from source_marketo.components.client import MarketoClient, RetryPolicy
 from source_marketo.components.clock import Clock, MarketoClock, SystemClock
 from source_marketo.components.settings import MarketoSettings
@@ -50,7 +51,7 @@ def build_runtime(settings: MarketoSettings, logger: logging.Logger, clock: Opti
     limiter = CallRateLimiter(clock, calls=settings.max_calls_per_20_seconds, period=20.0, concurrent=settings.max_concurrent_calls)
     marketo_clock = MarketoClock(clock)
     calls = DailyCallBudget(marketo_clock, settings.daily_api_call_limit)  # "today" is Marketo's day
-    client = MarketoClient(settings.base_url, tokens, session, limiter, calls, clock, logger, policy or RetryPolicy(), marketo_clock=marketo_clock)
+    client = MarketoClient(settings.base_url, tokens, session, limiter, calls, clock, logger, policy or client_module.DEFAULT_POLICY, marketo_clock=marketo_clock)
     return MarketoRuntime(settings, client, ExportBudget(marketo_clock, settings.daily_bulk_export_limit_mb), clock, logger)
 
 

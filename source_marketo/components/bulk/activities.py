@@ -68,10 +68,12 @@ class ActivitiesLane:
             self.cursors[stream] = parse_cursor(state.get(CURSOR)) or settings.start_date
             saved = saved or list(state.get("pending_exports") or [])
             rate = rate or state.get("bytes_per_day")
+        self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         start = min(self.cursors.values(), default=settings.start_date)
         start = max(settings.start_date, start - settings.lookback) if start > settings.start_date else start
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, rate, saved)
         self.exports_anything = bool(self.streams) and self.type_ids != ()
+        self._pending: List[Dict[str, Any]] = []
 
     # --- the Lane protocol ------------------------------------------------------------------
 
@@ -87,6 +89,9 @@ class ActivitiesLane:
     def accept(self, spec: ExportSpec) -> None:
         self.plan.accept(spec.window)
 
+    def max_jobs(self, depth: int) -> int:
+        return self.plan.max_jobs(depth)
+
     def estimate(self, spec: ExportSpec) -> int:
         return self.plan.estimate(spec.window)
 
@@ -100,7 +105,7 @@ class ActivitiesLane:
     def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
         self._pending = saved_exports(jobs)
         for stream in self.streams:
-            yield state_message(stream, self._state(stream))
+            yield state_message(stream, self.state_of(stream))
 
     def consume(self, job: ExportJob) -> Iterator[Any]:
         window = job.spec.window
@@ -119,10 +124,12 @@ class ActivitiesLane:
             fields.append("attributes")
         return ExportSpec("activities", window, "createdAt", tuple(fields), self.type_ids)
 
-    def _state(self, stream: str) -> Dict[str, Any]:
-        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursors[stream]), "pending_exports": getattr(self, "_pending", [])}
+    def state_of(self, stream: str) -> Dict[str, Any]:
+        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursors[stream]), "pending_exports": self._pending}
         if self.plan.bytes_per_day is not None:
             state["bytes_per_day"] = round(self.plan.bytes_per_day)
+        if stream == ACTIVITIES and self.deletes_through is not None:
+            state["deletes_through"] = cursor_text(self.deletes_through)
         return state
 
     def _read_file(self, job: ExportJob, targets: List[str]) -> Iterator[Any]:

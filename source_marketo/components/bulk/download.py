@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Optional
 import requests
 import urllib3
 
-from source_marketo.components.client import MarketoClient, MarketoRequestError
+from source_marketo.components.client import MarketoClient
 from source_marketo.components.errors import Action, Decision
 
 CHUNK_SIZE = 1 << 20
@@ -40,7 +40,6 @@ class ExportFile(io.BufferedIOBase):
         path: str,
         expected_size: Optional[int] = None,
         expected_checksum: Optional[str] = None,
-        max_attempts: int = 8,
         read_timeout: float = 60.0,
         on_progress: Optional[Callable[[int], None]] = None,
     ) -> None:
@@ -49,7 +48,6 @@ class ExportFile(io.BufferedIOBase):
         self._path = path
         self._expected_size = expected_size
         self._expected_checksum = _hex(expected_checksum)
-        self._max_attempts = max_attempts
         self._read_timeout = read_timeout
         self._on_progress = on_progress
         self._sha256 = hashlib.sha256()
@@ -83,19 +81,19 @@ class ExportFile(io.BufferedIOBase):
             self.resumes += 1
             if decision.action is Action.NOT_FOUND:
                 raise ExportGone(decision.reason)
-            if attempt >= self._max_attempts or decision.action not in (Action.RETRY, Action.RATE_LIMITED):
-                raise MarketoRequestError(decision, attempt)
-            self._client.back_off(decision, attempt, self._path)
+            self._client.back_off(decision, attempt, self._path)  # raises when final (a daily limit: LimitReached)
 
     def _stream_from(self, offset: int):
         """Yield chunks from ``offset``; return None when the body ended, else why it stopped."""
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        headers = {"Accept-Encoding": "identity"}  # the bytes as stored: what fileSize, the checksum and Range count
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
         with self._client.stream(self._path, headers, self._read_timeout) as reply:
             if reply.decision.action is not Action.OK:
                 return reply.decision
             skip = offset if offset and reply.response.status_code == 200 else 0  # the server ignored Range
             try:
-                for chunk in reply.response.iter_content(CHUNK_SIZE):
+                for chunk in _chunks(reply.response):
                     if skip:
                         chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
                     if chunk:
@@ -122,6 +120,17 @@ class ExportFile(io.BufferedIOBase):
             raise ExportCorrupt(f"{self._path}: received {self.received} bytes, Marketo reported fileSize {self._expected_size}")
         if self._expected_checksum and self._sha256.hexdigest() != self._expected_checksum:
             raise ExportCorrupt(f"{self._path}: SHA-256 {self._sha256.hexdigest()} differs from Marketo's fileChecksum {self._expected_checksum}")
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """What has arrived, up to CHUNK_SIZE at a time: a stalled connection loses nothing already received
+    (``iter_content`` would wait to fill a whole chunk before handing any of it over)."""
+    raw = response.raw
+    while True:
+        chunk = raw.read1(CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _hex(checksum: Optional[str]) -> Optional[str]:

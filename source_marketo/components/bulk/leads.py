@@ -70,6 +70,9 @@ class LeadsLane:
     def accept(self, spec: ExportSpec) -> None:
         self.plan.accept(spec.window)
 
+    def max_jobs(self, depth: int) -> int:
+        return self.plan.max_jobs(depth)
+
     def estimate(self, spec: ExportSpec) -> int:
         return self.plan.estimate(spec.window) // (8 if self.mode == MODE_ACTIVITY else 1)
 

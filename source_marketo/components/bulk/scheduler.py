@@ -25,7 +25,11 @@ from source_marketo.components.errors import Action
 from source_marketo.components.types import parse_datetime
 
 MIN_POLL_SPACING = 0.25
-HEARTBEAT_SECONDS = 300.0  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
+HEARTBEAT_SECONDS = 300.0
+# An export's size is known only when it completes, and data gets denser over time (recent leads
+# are the updated ones): jobs in flight may hold at most a third of what is left of the day's
+# budget, so a job several times bigger than its estimate still cannot push the day over the cap.
+RESERVE_FACTOR = 3  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
 MAX_ATTEMPTS_PER_WINDOW = 2
 
 
@@ -45,6 +49,8 @@ class Lane(Protocol):
     def unsupported(self, spec: ExportSpec, reason: str) -> None: ...
 
     def estimate(self, spec: ExportSpec) -> int: ...
+
+    def max_jobs(self, depth: int) -> int: ...
 
     def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]: ...
 
@@ -145,7 +151,7 @@ class ExportScheduler:
             state = self._lane_to_fill()
             if state is None:
                 return
-            spec = state.lane.peek(self.budget.available())
+            spec = state.lane.peek(self.budget.available() // RESERVE_FACTOR)
             if spec is None:
                 state.planned_all = True
                 continue
@@ -158,15 +164,15 @@ class ExportScheduler:
                 return
 
     def _lane_to_fill(self) -> Optional[LaneState]:
-        candidates = [s for s in self._lanes if s.failed is None and not s.planned_all and len(s.jobs) < self.depth]
+        candidates = [s for s in self._lanes if s.failed is None and not s.planned_all and len(s.jobs) < s.lane.max_jobs(self.depth)]
         return min(candidates, key=lambda s: len(s.jobs), default=None)
 
     def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now."""
-        estimate = state.lane.estimate(job.spec)
+        estimate = state.lane.estimate(job.spec) * RESERVE_FACTOR
         if estimate > self.budget.available():
             if not self.budget.reserved:
-                self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} is estimated at {estimate / 2**20:.1f} MB"))
+                self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} may take up to {estimate / 2**20:.2f} MB"))
             elif job is state.jobs[-1]:
                 state.jobs.pop()  # running jobs hold reservations: plan it again once they settle
             return False

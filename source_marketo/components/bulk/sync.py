@@ -100,16 +100,15 @@ class BulkSync:
 
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
-        today = marketo_day(self.runtime.client.server_now())
+        jobs = [job for kind in ("leads", "activities") for job in api.list_jobs(kind, "Completed")]
+        today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
-        for kind in ("leads", "activities"):
-            for job in api.list_jobs(kind, "Completed"):
-                finished = job.get("finishedAt")
-                try:
-                    if finished and marketo_day(parse_datetime(str(finished))) == today:
-                        spent += int(job.get("fileSize") or 0)
-                except ValueError:
-                    continue
+        for job in jobs:
+            try:
+                if job.get("finishedAt") and marketo_day(parse_datetime(str(job["finishedAt"]))) == today:
+                    spent += int(job.get("fileSize") or 0)
+            except ValueError:
+                continue
         self.runtime.exports.observe_spent(spent)
 
     @staticmethod
@@ -122,9 +121,7 @@ class BulkSync:
 
     def _lead_removals(self, context: BulkContext, lane: LeadsLane) -> Iterator[Any]:
         """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
-        settings = self.runtime.settings
-        since = lane.deletions_through or lane.plan.start
-        since = max(settings.start_date, since - settings.lookback)
+        since = _since(self.runtime.settings, lane.deletions_through)
         scan_started = context.now
         sink = context.sink(LEADS)
         blank = {column: None for column, _, _ in lane.columns}
@@ -141,7 +138,7 @@ class BulkSync:
 
     def _delete_activities(self, context: BulkContext, lane: ActivitiesLane) -> Iterator[Any]:
         """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
-        since = lane.plan.start
+        since = _since(self.runtime.settings, lane.deletes_through)
         sink = context.sink(ACTIVITIES)
         for removal in removals.deleted_leads(self.runtime, since):
             item = removal["activity"]
@@ -159,6 +156,16 @@ class BulkSync:
                 yield from sink.drain()
         yield from sink.drain()
         context.count(ACTIVITIES, sink.count)
+        lane.deletes_through = context.now
+        yield state_message(ACTIVITIES, lane.state_of(ACTIVITIES))
+
+
+def _since(settings, through: Optional[datetime]) -> datetime:
+    """Where a scan of the activity log resumes: its own checkpoint (less the lookback), else the start date.
+    Never the bulk cursor: a run that stopped before the scan must not make the next one skip it."""
+    if through is None:
+        return settings.start_date
+    return max(settings.start_date, through - settings.lookback)
 
 
 def _ticker(scheduler: ExportScheduler, clock, interval: float):

@@ -3,7 +3,8 @@
 Marketo limits a bulk export's date filter to 31 days (marketo-api.md 6.2) and meters the day's
 500 MB on file size (6.3). A window's size is the configured one, made smaller when the bytes a
 day of data takes (learned from earlier exports of this lane, kept in state) say the remaining
-budget would not hold it. With nothing learned yet, the first window is one day: a cheap probe.
+budget would not hold it. With nothing learned yet, the first window is one day (less if the budget is small): a cheap
+probe; after it windows grow by doubling at most, so a quiet stretch does not license a huge export.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.types import format_datetime, parse_datetime
 
-MIN_WINDOW = timedelta(hours=1)
+MIN_WINDOW = timedelta(minutes=10)
 PROBE_WINDOW = timedelta(days=1)
 SAFETY = 1.5  # estimates are this much above the learned rate
 MIN_ESTIMATE = 64 * 1024
@@ -35,6 +36,7 @@ class WindowPlan:
 
     def __post_init__(self) -> None:
         self.position = self.start
+        self._last_size: Optional[timedelta] = None
 
     def peek(self, available_bytes: int) -> Optional[Window]:
         if self.position >= self.end:
@@ -44,6 +46,11 @@ class WindowPlan:
 
     def accept(self, window: Window) -> None:
         self.position = max(self.position, window.end)
+        self._last_size = window.end - window.start
+
+    def max_jobs(self, depth: int) -> int:
+        """One job at a time until a finished export has shown how big a day of data is."""
+        return depth if self.bytes_per_day is not None else 1
 
     def estimate(self, window: Window) -> int:
         rate = self.bytes_per_day if self.bytes_per_day is not None else self.prior_bytes_per_day
@@ -93,6 +100,8 @@ class WindowPlan:
             rate = max(self.bytes_per_day, 1.0)
         affordable_days = available_bytes / (rate * SAFETY)
         size = min(size, timedelta(days=affordable_days))
+        if self._last_size is not None:
+            size = min(size, 2 * self._last_size)  # grow by doubling: a quiet stretch says little about the next
         return max(size, MIN_WINDOW)
 
 
