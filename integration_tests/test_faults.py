@@ -17,17 +17,12 @@ from integration_tests.bulk_expectations import expected_activities, expected_at
 from integration_tests.harness import configured_catalog, emulator_config, run
 from integration_tests.marketo_emulator import FaultRule
 from integration_tests.test_bulk_streams import assert_leads_match, leads_schema
-from source_marketo.components import client as client_module
-from source_marketo.components.client import RetryPolicy
 
 STREAMS = ["leads", "lead_activities", "lead_activity_attributes", "programs"]
 TYPES = "1,6,12,13,22,32"
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch):
-    """Backoff in milliseconds instead of seconds: the schedule is the same, the test is quick."""
-    monkeypatch.setattr(client_module, "DEFAULT_POLICY", RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_delay=0.05))
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 def next_chicago_midnight(emulator) -> float:
@@ -36,13 +31,13 @@ def next_chicago_midnight(emulator) -> float:
     return (midnight - now).total_seconds()
 
 
-def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=()):
+def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=(), state=None):
     """Sync; when a run stops at a daily limit, let Marketo's day roll over and sync again from its state.
     ``faults`` are installed after discovery, so they hit the sync."""
     catalog = configured_catalog(run("discover", config).catalog, streams)
     for rule in faults:
         emulator.faults.add(rule)
-    outputs, state = [], None
+    outputs = []
     for _ in range(max_runs):
         output = run("read", config, catalog, state=state)
         outputs.append(output)
@@ -169,3 +164,15 @@ def test_given_a_daily_export_cap_when_synced_then_the_megabytes_stay_under_it(m
     assert len(per_day) > 1, "the cap never stopped a run"
     assert max(per_day.values()) <= 1024 * 1024, per_day
     assert_matches_truth(emulator, config, outputs, catalog)
+
+
+@pytest.mark.parametrize("fraction", [0.2, 0.5, 0.8])
+def test_given_a_process_killed_mid_run_when_rerun_with_its_last_state_then_nothing_is_lost(marketo_emulator_factory, fraction):
+    emulator = marketo_emulator_factory()
+    config = emulator_config(emulator, activity_type_ids=TYPES)
+    catalog = configured_catalog(run("discover", config).catalog, STREAMS)
+    whole = run("read", config, catalog)
+    emulator.reset()
+    killed = run("read", config, catalog, stop_after=int(len(whole.messages) * fraction))
+    outputs, catalog = sync_until_complete(emulator, config, state=killed.latest_state())
+    assert_matches_truth(emulator, config, [killed] + outputs, catalog)
