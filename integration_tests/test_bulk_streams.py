@@ -113,3 +113,31 @@ def test_given_a_run_killed_midway_when_rerun_with_its_last_state_then_nothing_i
     for export_id in pending:
         assert any(export_id in path for path in downloads), f"export {export_id} was not reused"
     assert_leads_match(emulator, killed.records("leads") + rerun.records("leads"), leads_schema(catalog), config["start_date"])
+
+
+def clean(value):
+    """What the documented conversions make of a hostile text value: NUL removed, and the bare word
+    null (indistinguishable from an empty value in Marketo's CSV) read as empty."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        return None if value == "null" else value
+    return value
+
+
+def test_given_hostile_content_when_synced_then_values_survive_except_nul_bytes(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(hostile=True)
+    config = emulator_config(emulator, activity_type_ids=",".join(map(str, TYPES)))
+    output, catalog = read_bulk(emulator, config)
+    assert output.failure is None, output.errors
+    assert any("NUL bytes" in message for message in output.logs("WARN"))
+    since = config["start_date"]
+    latest = {r["id"]: r for r in output.records("leads") if r["deleted_at"] is None}
+    expected = expected_leads(emulator, leads_schema(catalog), since)
+    assert latest.keys() == expected.keys()
+    for lead_id, row in expected.items():
+        assert latest[lead_id] == {column: clean(value) for column, value in row.items()}, lead_id
+    attributes = {r["id"]: r for r in output.records("lead_activity_attributes")}
+    for row_id, row in expected_attributes(emulator, TYPES, since).items():
+        value = row["value"].replace("\x00", "") if isinstance(row["value"], str) else row["value"]  # JSON strings keep "null"
+        assert attributes[row_id]["value"] == value, row_id
+    assert not any(isinstance(v, str) and "\x00" in v for record in output.records() for v in record.values())

@@ -96,3 +96,13 @@ def on_the_cursor(records, stream):
     for record in records:
         latest[group(record)] = max(latest.get(group(record), ""), record["updated_at"] or "")
     return {r["id"] for r in records if r["updated_at"] == latest[group(r)]}
+
+
+def test_given_an_old_segmentation_when_its_segment_changes_then_the_segment_is_synced(marketo_emulator):
+    config = emulator_config(marketo_emulator)  # the start date is after most segmentations' last update
+    catalog = configured_catalog(discover(config), ["segmentation", "segments"])
+    output = run("read", config, catalog)
+    assert output.failure is None, output.errors
+    expected = {row["id"] for row in truth(marketo_emulator, "segments") if row["updated_at"] >= config["start_date"]}
+    assert expected, "no segment changed after the start date: the scenario proves nothing"
+    assert {r["id"] for r in output.records("segments")} == expected

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Iterator, List, Mapping, MutableMapping, Optional
+from typing import Any, Callable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 
 from airbyte_cdk.models import (
     FailureType,
@@ -93,15 +93,18 @@ class SourceMarketo(YamlDeclarativeSource):
     ) -> Iterator[AirbyteMessage]:
         runtime = self.runtime
         rest = [configured for configured in catalog.streams if configured.stream.name not in BULK_STREAMS]
-        failures: List[AirbyteTracedException] = []
+        failures: List[Tuple[str, str, FailureType]] = []  # (stream, message, failure type)
         if rest:
             try:
                 for message in super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state):
                     if message.type == Type.RECORD:
                         runtime.records[message.record.stream] += 1
+                    elif message.type == Type.TRACE and message.trace.error is not None:
+                        failures.append(_stream_failure(message.trace.error))
                     yield message
             except AirbyteTracedException as error:
-                failures.append(error)
+                if not failures:  # the CDK's closing summary of the streams' errors, already collected
+                    failures.append(("", error.message or str(error), error.failure_type))
         bulk = BulkSync(runtime, catalog, state, raw_output=self.raw_sink is not None)
         for item in bulk.read():
             if isinstance(item, RawRecords):
@@ -111,19 +114,27 @@ class SourceMarketo(YamlDeclarativeSource):
         logger.info(run_summary(runtime))
         self._raise_if_incomplete(runtime, failures, bulk)
 
-    def _raise_if_incomplete(self, runtime: MarketoRuntime, failures: List[AirbyteTracedException], bulk: BulkSync) -> None:
-        """A daily limit ends the run as a clean, transient stop; anything else that failed, as a failure."""
+    def _raise_if_incomplete(self, runtime: MarketoRuntime, failures: List[Tuple[str, str, FailureType]], bulk: BulkSync) -> None:
+        """A daily limit ends the run as a clean, transient stop; anything else that failed, as a failure
+        that names each stream and its cause (a config error if any cause was the user's to fix)."""
         stop = runtime.client.stopped_by or bulk.stopped
         if stop is not None:
             self.logger.warning(stop.message)
             raise stop
-        problems = [error.message for error in failures] + [str(error) for error in bulk.errors]
-        if problems:
+        failures = failures + [("bulk streams", getattr(error, "message", None) or str(error), getattr(error, "failure_type", FailureType.system_error)) for error in bulk.errors]
+        if failures:
+            problems = [f"{stream}: {message}" if stream else message for stream, message, _ in failures]
+            kinds = {kind for _, _, kind in failures}
             raise AirbyteTracedException(
-                message="Some streams did not sync completely: " + " | ".join(problems),
+                message="Some streams did not sync completely. " + " | ".join(problems),
                 internal_message="; ".join(problems),
-                failure_type=FailureType.system_error,
+                failure_type=FailureType.config_error if FailureType.config_error in kinds else FailureType.system_error,
             )
+
+
+def _stream_failure(error: Any) -> Tuple[str, str, FailureType]:
+    stream = error.stream_descriptor.name if getattr(error, "stream_descriptor", None) else ""
+    return stream, error.message or error.internal_message or "unknown error", error.failure_type or FailureType.system_error
 
 
 def normalize_config(config: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:

@@ -44,7 +44,7 @@ def failure_message(error: AirbyteTracedException, config: Mapping[str, Any]) ->
             return "Marketo rejected the client ID or client secret: copy both again from Admin > LaunchPoint > View Details."
         if decision.code == "603":
             return ("Marketo denied access (603): give the API user's role the read permissions (Read-Only Lead, Read-Only Activity, "
-                    "Read-Only Assets), and check the instance's IP allow-list.")
+                    "Read-Only Assets, Read-Only Campaign), and check the instance's IP allow-list.")
         return error.message or str(error)
     if isinstance(error, LimitReached):
         resets = f"; it resets at {error.resets_at:%Y-%m-%d %H:%M} UTC (midnight US Central)" if error.resets_at else ""

@@ -242,7 +242,7 @@ class MarketoClient:
         if decision.action is Action.STOP:
             kind = "exports" if decision.code == "1029" else "calls"
             limit = "Marketo's daily bulk export allocation" if kind == "exports" else "Marketo's daily API call quota"
-            raise LimitReached(limit, decision.reason, next_reset(self.marketo_clock.now()), kind=kind)
+            raise LimitReached(limit, decision.detail or decision.reason, next_reset(self.marketo_clock.now()), kind=kind)
         if decision.action is Action.RATE_LIMITED and attempt < self.policy.rate_limited_attempts:
             return
         if decision.action is not Action.RETRY or attempt >= self.policy.max_attempts:

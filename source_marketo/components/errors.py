@@ -36,6 +36,7 @@ class Decision:
     action: Action
     reason: str  # plain words, no secrets
     code: Optional[str] = None  # Marketo's code or the HTTP status, for messages and counters
+    detail: Optional[str] = None  # what Marketo said, where: "Marketo 607 'Daily quota reached' on /rest/v1/x.json"
 
     @property
     def failure_type(self) -> FailureType:
@@ -50,7 +51,7 @@ class Decision:
 _BODY_RULES = {
     "601": (Action.REFRESH_TOKEN, "the access token is invalid"),
     "602": (Action.REFRESH_TOKEN, "the access token expired"),
-    "603": (Action.CONFIG_ERROR, "access denied: the API user's role lacks a read permission, or an IP allow-list blocks this host"),
+    "603": (Action.CONFIG_ERROR, "access denied: the API user's role lacks a read permission (Read-Only Lead, Activity, Assets or Campaign), or an IP allow-list blocks this host"),
     "604": (Action.RETRY, "Marketo timed out on the request"),
     "606": (Action.RATE_LIMITED, "Marketo's limit of 100 calls per 20 seconds was exceeded"),
     "607": (Action.STOP, "Marketo's daily API call quota is used up"),
@@ -74,20 +75,21 @@ def classify_body(envelope: Envelope, endpoint: str) -> Decision:
     if error.code == "1029":
         return _classify_1029(error.message, endpoint)
     action, reason = _BODY_RULES.get(error.code, (Action.FAIL, "Marketo refused the request"))
-    return Decision(action, f"{reason} (Marketo {error.code} '{error.message}' on {endpoint})", error.code)
+    detail = f"Marketo {error.code} '{error.message}' on {endpoint}"
+    return Decision(action, f"{reason} ({detail})", error.code, detail)
 
 
 def _classify_1029(message: str, endpoint: str) -> Decision:
     """1029 has three meanings, told apart only by the message (marketo-api.md 3.3, 6.3)."""
     text = message.lower()
-    detail = f"(Marketo 1029 '{message}' on {endpoint})"
+    detail = f"Marketo 1029 '{message}' on {endpoint}"
     if "quota" in text:
-        return Decision(Action.STOP, f"Marketo's daily bulk export allocation is used up {detail}", "1029")
+        return Decision(Action.STOP, f"Marketo's daily bulk export allocation is used up ({detail})", "1029", detail)
     if "already queued" in text:
-        return Decision(Action.ALREADY_QUEUED, f"the export job is already queued {detail}", "1029")
+        return Decision(Action.ALREADY_QUEUED, f"the export job is already queued ({detail})", "1029", detail)
     if "queue" in text:
-        return Decision(Action.QUEUE_FULL, f"Marketo's bulk export queue is full {detail}", "1029")
-    return Decision(Action.FAIL, f"Marketo refused the bulk request {detail}", "1029")
+        return Decision(Action.QUEUE_FULL, f"Marketo's bulk export queue is full ({detail})", "1029", detail)
+    return Decision(Action.FAIL, f"Marketo refused the bulk request ({detail})", "1029", detail)
 
 
 def classify_status(status: int, endpoint: str, is_identity: bool = False) -> Optional[Decision]:

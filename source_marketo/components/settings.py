@@ -67,10 +67,10 @@ def parse_settings(config: Mapping[str, Any], now: datetime) -> MarketoSettings:
         daily_bulk_export_limit_mb=_optional_int(config, "daily_bulk_export_limit_mb", "Daily bulk export limit (MB)", 1, 1_000_000) or 500,
         export_window=timedelta(days=_optional_int(config, "export_window_days", "Export window (days)", 1, 31) or 30),
         lookback=timedelta(minutes=_int_or_default(config, "lookback_minutes", "Lookback (minutes)", 0, 10080, 60)),
-        status_poll_interval=float(_int_or_default(config, "status_poll_interval_seconds", "Export status poll interval", 0, 3600, 60)),
+        status_poll_interval=float(_int_or_default(config, "status_poll_interval_seconds", "Export status poll interval (seconds)", 0, 3600, 60)),
         max_calls_per_20_seconds=_int_or_default(config, "max_calls_per_20_seconds", "Rate limit (calls per 20 seconds)", 1, 100, 100),
         max_concurrent_calls=_int_or_default(config, "max_concurrent_calls", "Concurrent calls", 1, 10, 10),
-        download_timeout=float(_int_or_default(config, "download_timeout_seconds", "Download stall timeout", 1, 600, 60)),
+        download_timeout=float(_int_or_default(config, "download_timeout_seconds", "Download stall timeout (seconds)", 1, 600, 60)),
     )
 
 

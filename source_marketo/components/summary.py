@@ -14,9 +14,12 @@ def run_summary(runtime: MarketoRuntime) -> str:
     cap = client.calls.cap
     remaining_calls = f"{client.calls.remaining()} of the {cap}-call daily cap" if cap is not None else "no call cap set"
     left_mb = max(exports.cap_bytes - exports.spent, 0) / MEGABYTE
+    stop = client.stopped_by
+    marketo_refused = stop is not None and stop.kind == "exports" and stop.limit.startswith("Marketo")
+    export_left = "no export megabytes (Marketo's allocation is used up)" if marketo_refused else f"{left_mb:.1f} of {exports.cap_bytes / MEGABYTE:.0f} MB export"
     retries = sum(client.retries.values())
     return (
         f"Sync summary: records {records}; API calls {calls} (+{identity} token requests, {retries} retries); "
         f"bulk export {exports.spent_this_run / MEGABYTE:.2f} MB, export jobs created {runtime.jobs_created}, reused {runtime.jobs_reused}; "
-        f"left today: {remaining_calls}, {left_mb:.1f} of {exports.cap_bytes / MEGABYTE:.0f} MB export."
+        f"left today: {remaining_calls}, {export_left}."
     )

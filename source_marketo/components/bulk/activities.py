@@ -42,9 +42,13 @@ ACTIVITY_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
 
 
 def attribute_value(value: Any) -> Optional[str]:
-    """Attribute values keep their JSON types in the export; the column is text."""
-    if value is None or isinstance(value, str):
-        return value
+    """Attribute values keep their JSON types in the export; the column is text. NUL characters
+    (JSON-escaped inside the attributes column, so not removed with the file's NUL bytes) are dropped:
+    most warehouses refuse them in text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

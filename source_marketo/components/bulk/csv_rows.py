@@ -16,6 +16,8 @@ import logging
 from contextlib import contextmanager
 from typing import Iterator, List
 
+from source_marketo.components.bulk.records import RowError
+
 csv.field_size_limit(1 << 26)  # Marketo text fields hold up to 30,000 bytes; hostile ones more
 
 _REPLACED = [0]
@@ -81,10 +83,12 @@ def located_errors(rows: "ExportRows") -> Iterator[None]:
         yield
     except CsvFormatError:
         raise
-    except (ValueError, TypeError, IndexError) as error:
+    except RowError as error:
         raise CsvFormatError(
             f"{rows.label}: line {rows.line}: {error}. If this field's type changed in Marketo, refresh the source schema in Airbyte."
         ) from None
+    except (ValueError, TypeError, IndexError) as error:
+        raise CsvFormatError(f"{rows.label}: line {rows.line}: {error}") from None
 
 
 def report_cleanup(rows: "ExportRows", nul_bytes: int, logger: logging.Logger) -> None:

@@ -74,7 +74,10 @@ class ExportFile(io.BufferedIOBase):
         attempt = 0
         while True:
             attempt += 1
+            before = self.received
             decision = yield from self._stream_from(self.received)
+            if self.received > before:
+                attempt = 1  # it was making progress: a long file on a flaky link gets there, drop by drop
             if decision is None:
                 self._verify()
                 return

@@ -74,8 +74,12 @@ class ColumnPlan:
             try:
                 record[name] = None if value == NULL_LITERAL else CONVERTERS[kind](value)
             except (ValueError, TypeError) as error:
-                raise RowError(f"column '{name}' has {value[:80]!r}, which is not a {kind} ({error})") from None
+                raise RowError(f"column '{name}' has {value[:80]!r}, which is not {_article(kind)} {kind} ({error})") from None
         return record
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def plan_columns(header: Sequence[str], wanted: Sequence[Tuple[str, str, str]]) -> ColumnPlan:

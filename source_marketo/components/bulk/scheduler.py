@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Deque, Iterator, List, Optional, Protocol
 
 from source_marketo.components.budget import ExportBudget, LimitReached, marketo_day
-from source_marketo.components.bulk.download import ExportGone
+from source_marketo.components.bulk.download import ExportCorrupt, ExportGone
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob, ExportSpec, JobStatus
 from source_marketo.components.clock import Clock
 from source_marketo.components.errors import Action
@@ -126,13 +126,23 @@ class ExportScheduler:
     # --- consuming -------------------------------------------------------------------------
 
     def _consume(self, state: LaneState, job: ExportJob) -> Iterator[Any]:
+        """Emit a completed job's records; a lane's failure stops that lane only (its state stays before it)."""
         try:
             yield from state.lane.consume(job)
         except ExportGone:
             self.logger.warning(f"The file of {job.name()} is gone (expired or never there); exporting the window again.")
             state.jobs.appendleft(ExportJob(job.spec))
-        except ExportFailed as error:
-            state.failed = error
+        except ExportCorrupt as error:
+            if job.attempt >= MAX_ATTEMPTS_PER_WINDOW:
+                state.failed = ExportFailed(f"{job.name()}: the file is corrupt again ({error}).")
+            else:
+                self.logger.warning(f"{job.name()}: {error}; exporting the window again.")
+                state.jobs.appendleft(ExportJob(job.spec, attempt=job.attempt + 1))
+        except LimitReached:
+            raise
+        except Exception as error:  # a bad file, a failed request: this lane stops, the others go on
+            state.failed = ExportFailed(f"{job.name()}: {error}")
+            self.logger.error(f"{state.lane.name} stopped: {state.failed}")
 
     # --- filling ---------------------------------------------------------------------------
 

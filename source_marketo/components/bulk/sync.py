@@ -49,6 +49,9 @@ class BulkSync:
             yield from self._read(self._context())
         except LimitReached as stop:
             self.stopped = stop
+        except Exception as error:  # the state emitted so far stands; the run ends with this error
+            self.errors.append(error)
+            self.runtime.logger.error(f"The bulk streams stopped: {getattr(error, 'message', None) or error}")
         final = AirbyteStreamStatus.INCOMPLETE if self.stopped or self.errors else AirbyteStreamStatus.COMPLETE
         for configured in self.streams:
             yield status_message(StreamDescriptor(name=configured.stream.name), final)
@@ -84,7 +87,7 @@ class BulkSync:
         context.tick = _ticker(scheduler, runtime.clock, settings.status_poll_interval)
         try:
             yield from scheduler.run(lanes)
-        except LimitReached:
+        except Exception:
             yield from scheduler.drain_state()  # export ids created since the last checkpoint are kept
             raise
         finally:
