@@ -123,6 +123,11 @@ class ExportScheduler:
     def drain_state(self) -> Iterator[Any]:
         yield from self._save_pending()
 
+    def final_states(self) -> Iterator[Any]:
+        for state in self._lanes:
+            state.dirty = True
+        yield from self._save_pending()
+
     # --- consuming -------------------------------------------------------------------------
 
     def _consume(self, state: LaneState, job: ExportJob) -> Iterator[Any]:

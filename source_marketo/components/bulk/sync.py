@@ -98,6 +98,7 @@ class BulkSync:
             yield from self._lead_removals(context, leads_lane)
         if activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids):
             yield from self._delete_activities(context, activities_lane)
+        yield from scheduler.final_states()  # every stream ends with a checkpoint, even when nothing was exported
         if scheduler.limit is not None:
             raise scheduler.limit
 
