@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
@@ -79,8 +79,9 @@ class Output:
         return self.of_type("CATALOG")[-1]["catalog"]
 
 
-def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None, stop_after: Optional[int] = None) -> Output:
-    """Run one command; ``stop_after`` kills the run after that many output lines (a crash mid-sync)."""
+def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None, stop_after: Optional[int] = None, clock: Optional[Any] = None) -> Output:
+    """Run one command; ``stop_after`` kills the run after that many output lines (a crash mid-sync);
+    ``clock`` pins the connector's time."""
     with tempfile.TemporaryDirectory() as folder:
         args = [command]
         for name, value in (("config", config), ("catalog", catalog), ("state", state)):
@@ -89,7 +90,7 @@ def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optio
                 with open(path, "w") as handle:
                     json.dump(value, handle)
                 args += [f"--{name}", path]
-        return _execute(args, stop_after)
+        return _execute(args, stop_after, clock)
 
 
 class _LogCollector(logging.Handler):
@@ -104,14 +105,14 @@ class _LogCollector(logging.Handler):
         self.chunks.append(self.format(record) + "\n")
 
 
-def _execute(args: List[str], stop_after: Optional[int]) -> Output:
+def _execute(args: List[str], stop_after: Optional[int], clock: Optional[Any] = None) -> Output:
     chunks: List[str] = []
     collector = _LogCollector(chunks)
     airbyte_logger = logging.getLogger("airbyte")
     airbyte_logger.addHandler(collector)
     failure = None
     try:
-        source = create_source(args)
+        source = create_source(args, clock)
         entrypoint = MarketoEntrypoint(source, write=chunks.append)
         for message in entrypoint.run(entrypoint.parse_args(args)):
             chunks.append(message + "\n")
@@ -125,7 +126,7 @@ def _execute(args: List[str], stop_after: Optional[int]) -> Output:
     finally:
         airbyte_logger.removeHandler(collector)
     text = "".join(chunks)
-    lines = [line for line in text.split("\n") if line.strip()]
+    lines = [line for line in text.split("\n") if line.strip()]  # never splitlines(): U+2028 is inside values
     if stop_after is not None:
         lines = lines[:stop_after]
     return Output([json.loads(line) for line in lines], failure, text)

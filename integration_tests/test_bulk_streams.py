@@ -1,6 +1,5 @@
 """leads, lead_activities and lead_activity_attributes end to end against the emulator."""
 
-import pytest
 
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
 from integration_tests.harness import configured_catalog, dedupe, emulator_config, run

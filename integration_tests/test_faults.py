@@ -61,7 +61,6 @@ def assert_matches_truth(emulator, config, outputs, catalog):
     assert {r["id"] for r in records("lead_activities")} == set(expected_activities(emulator, types, since))
     assert {r["id"] for r in records("lead_activity_attributes")} == set(expected_attributes(emulator, types, since))
     programs = {a["id"] for a in emulator.truth.assets("programs") if a["updatedAt"][:19] >= since[:19]}
-    since_leads = since
     assert {r["id"] for r in records("programs")} == programs
 
 

@@ -20,6 +20,7 @@ from airbyte_cdk.models import AirbyteMessage, Type
 from airbyte_cdk.sources.connector_state_manager import HashableStreamDescriptor
 
 from source_marketo.components.bulk.records import RawRecords
+from source_marketo.components.clock import Clock
 from source_marketo.components.settings import parse_settings
 from source_marketo.source import SourceMarketo, normalize_config
 
@@ -52,7 +53,8 @@ class MarketoEntrypoint(AirbyteEntrypoint):
         return AirbyteEntrypoint.handle_record_counts(message, stream_message_count)
 
 
-def create_source(args: List[str]) -> SourceMarketo:
+def create_source(args: List[str], clock: Optional[Clock] = None) -> SourceMarketo:
+    """The source for these command-line arguments (``clock`` is for tests that pin time)."""
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
     config_path = AirbyteEntrypoint.extract_config(args)
     state_path = AirbyteEntrypoint.extract_state(args)
@@ -60,6 +62,7 @@ def create_source(args: List[str]) -> SourceMarketo:
         catalog=SourceMarketo.read_catalog(catalog_path) if catalog_path else None,
         config=SourceMarketo.read_config(config_path) if config_path else None,
         state=SourceMarketo.read_state(state_path) if state_path else None,
+        clock=clock,
     )
 
 

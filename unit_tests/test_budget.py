@@ -1,6 +1,6 @@
 """Budgets: the call rate window, daily caps that reset at midnight US Central, export megabytes."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 

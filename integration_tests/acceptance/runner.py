@@ -11,22 +11,16 @@ difference from ``source_marketo.run.create_source`` is the clock handed to the 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import tempfile
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.logger import AirbyteLogFormatter
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from integration_tests.acceptance.environment import AnchoredClock
+from integration_tests import harness
 from integration_tests.harness import Output
 from source_marketo.components.types import parse_datetime
-from source_marketo.run import MarketoEntrypoint
-from source_marketo.source import SourceMarketo
 
 # Keys of acceptance-test-config.yml entries, per section, and who reads them. The CDK's suites reject
 # the keys they do not read in the sections they collect; ``standard_suite.py`` hands them the file
@@ -50,51 +44,9 @@ SECTIONS = ("spec", "connection", "discovery", "basic_read", "full_refresh", "in
 
 # --- running the connector ---------------------------------------------------------------------------
 
-class _LogCollector(logging.Handler):
-    def __init__(self, chunks: List[str]) -> None:
-        super().__init__(level=logging.INFO)
-        self.chunks = chunks
-        self.setFormatter(AirbyteLogFormatter())
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.chunks.append(self.format(record) + "\n")
-
-
 def run_connector(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None) -> Output:
-    """One command through the connector's entrypoint, with files for its arguments, as the CLI runs it."""
-    with tempfile.TemporaryDirectory() as folder:
-        args = [command]
-        paths: Dict[str, str] = {}
-        for name, value in (("config", config), ("catalog", catalog), ("state", state)):
-            if value is not None:
-                paths[name] = os.path.join(folder, f"{name}.json")
-                with open(paths[name], "w", encoding="utf-8") as handle:
-                    json.dump(value, handle)
-                args += [f"--{name}", paths[name]]
-        chunks: List[str] = []
-        collector = _LogCollector(chunks)
-        airbyte_logger = logging.getLogger("airbyte")
-        airbyte_logger.addHandler(collector)
-        failure: Optional[BaseException] = None
-        try:
-            source = SourceMarketo(
-                catalog=SourceMarketo.read_catalog(paths["catalog"]) if "catalog" in paths else None,
-                config=SourceMarketo.read_config(paths["config"]) if "config" in paths else None,
-                state=SourceMarketo.read_state(paths["state"]) if "state" in paths else None,
-                clock=AnchoredClock(),
-            )
-            entrypoint = MarketoEntrypoint(source, write=chunks.append)
-            for message in entrypoint.run(entrypoint.parse_args(args)):
-                chunks.append(message + "\n")
-        except AirbyteTracedException as error:
-            failure = error
-            chunks.append(AirbyteEntrypoint.airbyte_message_to_string(error.as_sanitized_airbyte_message()) + "\n")
-        except Exception as error:  # what the process would die of
-            failure = error
-        finally:
-            airbyte_logger.removeHandler(collector)
-    text = "".join(chunks)
-    return Output([json.loads(line) for line in text.split("\n") if line.strip()], failure, text)
+    """One command through the connector's entrypoint, as the CLI runs it, on the emulator's pinned time."""
+    return harness.run(command, config, catalog, state, clock=AnchoredClock())
 
 
 def assert_succeeded(output: Output, what: str) -> None:

@@ -10,8 +10,8 @@ import random
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Collection, Iterator, Mapping, Optional, Tuple
+from datetime import datetime, timezone
+from typing import Any, Collection, Iterator, Mapping, Optional
 from urllib.parse import urlencode
 
 import requests

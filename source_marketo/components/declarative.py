@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import InitVar, dataclass, field
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Mapping, MutableMapping, Optional
 
 import requests
 

@@ -17,6 +17,7 @@ import orjson
 
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
+from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
@@ -56,7 +57,7 @@ def attribute_value(value: Any) -> Optional[str]:
     return orjson.dumps(value).decode()
 
 
-class ActivitiesLane:
+class ActivitiesLane(PlannedLane):
     name = "activities"
 
     def __init__(self, context: BulkContext, type_ids: Optional[Tuple[int, ...]]) -> None:
@@ -85,23 +86,7 @@ class ActivitiesLane:
         return self.plan.resumable(self._spec, min(self.cursors.values(), default=None)) if self.exports_anything else []
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        if not self.exports_anything:
-            return None
-        window = self.plan.peek(available_bytes)
-        return self._spec(window) if window else None
-
-    def accept(self, spec: ExportSpec) -> None:
-        self.plan.accept(spec.window)
-
-    def max_jobs(self, depth: int) -> int:
-        return self.plan.max_jobs(depth)
-
-    def estimate(self, spec: ExportSpec) -> int:
-        return self.plan.estimate(spec.window)
-
-    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
-        halves = self.plan.split(spec.window)
-        return [self._spec(window) for window in halves] if halves else None
+        return super().peek(available_bytes) if self.exports_anything else None
 
     def unsupported(self, spec: ExportSpec, reason: str) -> None:
         raise RuntimeError(f"Marketo refused the activity export filter: {reason}")

@@ -11,12 +11,13 @@ selects and the instance has (an unknown field would fail the export with 1003).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple
 
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
+from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.records import RecordSink, plan_columns
+from source_marketo.components.bulk.records import plan_columns
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.windows import WindowPlan, cursor_text, parse_cursor, saved_exports
 from source_marketo.components.metadata import LeadField
@@ -39,7 +40,7 @@ def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:
     return column_names([field.api_name for field in fields], reserved=OWN_COLUMNS)
 
 
-class LeadsLane:
+class LeadsLane(PlannedLane):
     name = "leads"
 
     def __init__(self, context: BulkContext, fields: Sequence[LeadField]) -> None:
@@ -63,22 +64,9 @@ class LeadsLane:
     def resume_jobs(self) -> List[ExportJob]:
         return self.plan.resumable(self._spec, self.cursor)
 
-    def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        window = self.plan.peek(available_bytes)
-        return self._spec(window) if window else None
-
-    def accept(self, spec: ExportSpec) -> None:
-        self.plan.accept(spec.window)
-
-    def max_jobs(self, depth: int) -> int:
-        return self.plan.max_jobs(depth)
-
     def estimate(self, spec: ExportSpec) -> int:
-        return self.plan.estimate(spec.window) // (8 if self.mode == MODE_ACTIVITY else 1)
-
-    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
-        halves = self.plan.split(spec.window)
-        return [self._spec(window) for window in halves] if halves else None
+        # In activity mode a window's export holds one small column (leadId), not whole leads.
+        return super().estimate(spec) // (8 if self.mode == MODE_ACTIVITY else 1)
 
     def unsupported(self, spec: ExportSpec, reason: str) -> None:
         if self.mode == MODE_ACTIVITY:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import orjson
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
 
-from source_marketo.components.types import CONVERTERS, NULL_LITERAL, rfc3339, to_boolean, to_integer, to_number
+from source_marketo.components.types import CONVERTERS, NULL_LITERAL, rfc3339, to_boolean, to_number
 
 Row = List[str]
 Converter = Callable[[Row], Dict[str, Any]]

@@ -9,7 +9,7 @@ window, and a clean stop at a daily limit are handled here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Iterator, List, Optional
 
 from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
@@ -22,7 +22,6 @@ from source_marketo.components.bulk.jobs import BulkApi
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
-from source_marketo.components.bulk.windows import cursor_text
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime

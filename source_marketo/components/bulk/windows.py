@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Optional
 
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.types import format_datetime, parse_datetime
