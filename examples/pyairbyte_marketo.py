@@ -170,14 +170,10 @@ def connector_executable() -> str:
 
 
 def sync_and_query(config: Dict[str, Any], args: argparse.Namespace) -> int:
-    import airbyte as ab
-
     from airbyte import exceptions as airbyte_errors
 
     try:
-        # get_source validates the config against the connector's spec; check() asks Marketo.
-        source = ab.get_source("source-marketo", config=config, local_executable=connector_executable())
-        source.check()
+        source = connect(config)
     except airbyte_errors.PyAirbyteError as error:
         reason = (error.context or {}).get("failure_reason") or error.get_message()
         print(f"Connection check failed: {reason}", file=sys.stderr)
@@ -188,22 +184,37 @@ def sync_and_query(config: Dict[str, Any], args: argparse.Namespace) -> int:
     else:
         source.select_streams([name.strip() for name in args.streams.split(",") if name.strip()])
     cache = open_cache(args.cache)
-    with contextlib.redirect_stdout(WithoutTypeFallbackNotes(sys.stdout)):
-        if args.incremental:
-            # "auto" merges on each stream's primary key and resumes from the state stored in the cache.
-            result = source.read(cache=cache, write_strategy="auto")
-        else:
-            # A clean reload: every selected table is replaced by this sync's rows.
-            result = source.read(cache=cache, write_strategy="replace", force_full_refresh=True)
-    selected = set(source.get_selected_streams())
+    try:
+        result = read(source, cache, args.incremental)
+    except airbyte_errors.PyAirbyteError as error:
+        print(f"The sync failed: {error}", file=sys.stderr)
+        return 1
     summary = {"cache": str(cache.db_path), "processed_records": result.processed_records,
                "row_counts": {name: len(dataset) for name, dataset in sorted(result.streams.items())},
-               "queries": run_queries(cache, selected)}
+               "queries": run_queries(cache, set(source.get_selected_streams()))}
     print_summary(summary)
     if args.summary_json:
         with open(args.summary_json, "w", encoding="utf-8") as handle:
             json.dump(summary, handle, indent=2, default=json_value, ensure_ascii=False)
     return 0
+
+
+def connect(config: Dict[str, Any]):
+    """The connector through PyAirbyte: get_source validates the config against its spec, check() asks Marketo."""
+    import airbyte as ab
+
+    source = ab.get_source("source-marketo", config=config, local_executable=connector_executable())
+    source.check()
+    return source
+
+
+def read(source, cache, incremental: bool):
+    with contextlib.redirect_stdout(WithoutTypeFallbackNotes(sys.stdout)):
+        if incremental:
+            # "auto" merges on each stream's primary key and resumes from the state stored in the cache.
+            return source.read(cache=cache, write_strategy="auto")
+        # A clean reload: every selected table is replaced by this sync's rows.
+        return source.read(cache=cache, write_strategy="replace", force_full_refresh=True)
 
 
 def open_cache(path: Optional[str]):

@@ -106,7 +106,7 @@ def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_wh
         # value is ["null", "integer", "string"] in the schema: PyAirbyte makes it VARCHAR
         assert attributes[record["id"]] == (None if record["value"] is None else str(record["value"]))
 
-    deleted, removed = removed_ids(emulator)
+    _, removed = removed_ids(emulator)
     assert set(leads) == {lead["id"] for lead in emulator.truth.leads()} | removed
     assert {lead_id for lead_id, row in leads.items() if row["deleted_at"] is not None} == removed
     assert summary["row_counts"]["lead_activity_types"] == len(emulator.truth.activity_types())
