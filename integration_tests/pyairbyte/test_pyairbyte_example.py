@@ -97,13 +97,13 @@ def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_wh
     for record in emitted_by_stream["leads"]:
         row = leads[record["id"]]
         for column, value in record.items():
-            assert as_emitted(row[column]) == value, (record["id"], column)  # JSON seen are SQL NULLs
+            assert as_emitted(row[column]) == value, (record["id"], column)  # JSON nulls are SQL NULLs
             if value is None:
                 seen["null"] += 1
             elif isinstance(value, str):
                 seen["U+2028"] += "\u2028" in value
                 seen["CR or LF"] += "\r" in value or "\n" in value
-    # the emulator's hostile strings and its JSON seen went through unchanged
+    # the emulator's hostile strings and its JSON nulls went through unchanged
     assert seen["U+2028"] > 0 and seen["CR or LF"] > 0 and seen["null"] > 100, seen
 
     attributes = {row["id"]: row["value"] for row in table(db_path, "select id, value from lead_activity_attributes")}
