@@ -15,6 +15,12 @@ TEST_REQUIREMENTS = [
     "airbyte-connector-models==0.1.12",
 ]
 
+# Optional: PyAirbyte (examples/pyairbyte_marketo.py and its test). Large (~430 MB), never a main requirement.
+PYAIRBYTE_REQUIREMENTS = [
+    "airbyte==0.71.3",
+    "duckdb==1.4.3",
+]
+
 setup(
     name="source-marketo",
     version="0.1.0",
@@ -25,6 +31,6 @@ setup(
     packages=find_packages(include=["source_marketo", "source_marketo.*"]),
     package_data={"source_marketo": ["manifest.yaml", "schemas/*.json"]},
     install_requires=MAIN_REQUIREMENTS,
-    extras_require={"tests": TEST_REQUIREMENTS, "dev": TEST_REQUIREMENTS},
+    extras_require={"tests": TEST_REQUIREMENTS, "dev": TEST_REQUIREMENTS, "pyairbyte": PYAIRBYTE_REQUIREMENTS},
     entry_points={"console_scripts": ["source-marketo=source_marketo.run:run"]},
 )

@@ -90,6 +90,8 @@ def test_given_many_activity_types_when_synced_then_one_export_per_window_and_jo
     windows = [tuple(sorted(job["request"]["filter"]["createdAt"].items())) for job in jobs]
     assert len(windows) == len(set(windows))  # one export per window, none created twice
     assert all("activityTypeIds" not in job["request"]["filter"] for job in jobs)  # "all": no type list at all
+    ids = [r["id"] for r in output.records("lead_activities")]
+    assert len(ids) == len(set(ids)), "an activity was emitted twice (Delete Lead comes from deletedleads.json only)"
     usage = marketo_emulator.usage
     assert usage["peak_processing_jobs"] <= 2 and usage["peak_queued_jobs"] <= 10
     assert not marketo_emulator.journal.calls(error_code="1029")

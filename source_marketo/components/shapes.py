@@ -24,7 +24,7 @@ def folder_columns(folder: Any) -> Record:
     value = folder.get("value", folder.get("id"))
     return {
         "folder_type": to_string(folder.get("type")),
-        "folder_value": to_integer(value) if _is_int_like(value) else to_string(value),
+        "folder_value": to_integer(value) if _is_int_like(value) else None,  # a folder or program id
         "folder_name": to_string(folder.get("folderName")),
     }
 

@@ -136,12 +136,14 @@ class ActivitiesLane(PlannedLane):
 
     def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink]) -> Iterator[Any]:
         convert = plan_columns(rows.header, ACTIVITY_COLUMNS).compile() if activities else None
+        where = {name: index for index, name in enumerate(rows.header)}
+        type_at = where.get("activityTypeId", 0)
         if attributes:
-            where = {name: index for index, name in enumerate(rows.header)}
-            guid_at, type_at, attributes_at = where["marketoGUID"], where["activityTypeId"], where["attributes"]
-            date_at = where["activityDate"]
-        loads = orjson.loads
+            guid_at, attributes_at, date_at = where["marketoGUID"], where["attributes"], where["activityDate"]
+        loads, delete_lead = orjson.loads, str(DELETE_LEAD)
         for row in rows:
+            if row[type_at] == delete_lead:
+                continue  # Delete Lead comes from deletedleads.json (with its legacy id); never twice
             if activities is not None:
                 activities.append(activities.line_of(convert(row)))
                 if activities.full:
