@@ -167,6 +167,18 @@ def activities_scenarios(size: int, args, workdir: Path, results: dict) -> None:
             results["profiles"].append({"scenario": "activities10", "size": size, "wall_s": row["wall_s"], "top": profile_top(profile)})
 
 
+def removal_scenarios(size: int, args, workdir: Path, results: dict) -> None:
+    """A leads sync also reads deleted leads (deletedleads.json) and merged leads (activities.json, Merge Leads)
+    from the activity log: its REST calls grow with the number of activities, not of leads."""
+    with Emulator(workdir, f"removals{size}", leads=10_000, activities=size, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        row = measure(emulator, workdir, f"removals-leads10-{size}", config, configured(streams, ["leads"], {"leads": LEADS10}))
+        row.pop("states", None)
+        results.setdefault("removals", []).append({"activities": size, "leads": 10_000, "full": row})
+
+
 def rest_scenarios(scale: float, args, workdir: Path, results: dict) -> None:
     from integration_tests.marketo_emulator.options import DEFAULT_ASSET_COUNTS
     with Emulator(workdir, f"rest{scale:g}", leads=1_000, activities=1_000, rows_per_second=args.rows_per_second,
@@ -185,15 +197,22 @@ def rest_scenarios(scale: float, args, workdir: Path, results: dict) -> None:
 
 # --- profile ------------------------------------------------------------------------------------
 
-def profile_top(path: Path, limit: int = 18) -> List[dict]:
+def profile_top(path: Path, limit: int = 18) -> dict:
+    """Top functions by own time. Shares are of the busy time (all profiled time less time.sleep, i.e. less the
+    waits for Marketo's jobs) and of the hot path (cumulative time of the file-reading generators)."""
     stats = pstats.Stats(str(path))
-    total = sum(entry[2] for entry in stats.stats.values())  # tottime
+    total = sum(entry[2] for entry in stats.stats.values())
+    sleep = sum(entry[2] for key, entry in stats.stats.items() if key[2] == "<built-in method time.sleep>")
+    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] in ("_read_leads_file", "_read_file"))
+    busy = total - sleep
     rows = []
     for (filename, line, function), (cc, nc, tottime, cumtime, callers) in stats.stats.items():
+        if function == "<built-in method time.sleep>":
+            continue
         rows.append({"function": f"{short(filename)}:{line}({function})", "calls": nc, "tottime_s": tottime,
-                     "share": tottime / total if total else 0.0, "cumtime_s": cumtime})
+                     "share": tottime / busy if busy else 0.0, "share_hot": tottime / hot if hot else None, "cumtime_s": cumtime})
     rows.sort(key=lambda r: r["tottime_s"], reverse=True)
-    return rows[:limit]
+    return {"total_s": total, "sleep_s": sleep, "busy_s": busy, "hot_s": hot, "functions": rows[:limit]}
 
 
 def short(filename: str) -> str:
@@ -222,9 +241,11 @@ def main() -> int:
     parser.add_argument("--status-refresh", type=float, default=1.0, help="emulator status refresh (s); Marketo's is 60")
     parser.add_argument("--poll", type=int, default=1, help="connector status_poll_interval_seconds; Marketo's advice is 60")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
-    parser.add_argument("--only", choices=["leads", "activities", "rest"], action="append", help="run only these families")
+    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals"], action="append", help="run only these families")
+    parser.add_argument("--removal-sizes", type=sizes, default=None, help="activity counts for the deleted/merged-leads scan (default 100000,1000000)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
-    parser.add_argument("--json", default=None, help="raw results (default: next to --out, benchmarks.json)")
+    parser.add_argument("--json", default=str(Path(__file__).resolve().parent / "results" / "latest.json"),
+                        help="raw results (default benchmarks/results/latest.json)")
     parser.add_argument("--workdir", default=None, help="keep configs, catalogs, messages and profiles here")
     parser.add_argument("--from-json", default=None, help="only render the report from saved raw results")
     args = parser.parse_args()
@@ -234,10 +255,15 @@ def main() -> int:
     if args.quick:
         args.rows_per_second = max(args.rows_per_second, 50_000)
     out = Path(args.out)
-    raw = Path(args.json) if args.json else out.with_suffix(".json")
+    raw = Path(args.json)
     import report
     if args.from_json:
         results = json.loads(Path(args.from_json).read_text())
+        for prof in results.get("profiles", []):  # with --workdir: recompute the tables from the saved .prof files
+            saved = Path(args.workdir or "/nonexistent") / f"profile-{prof['scenario']}-{prof['size']}.prof"
+            if saved.exists():
+                prof["top"] = profile_top(saved)
+        raw.write_text(json.dumps(results, indent=1, default=str))
         report.write(results, out)
         return 0
 
@@ -253,7 +279,7 @@ def main() -> int:
         "bulk": [], "types": [], "rest": [], "profiles": [],
     }
     started = time.perf_counter()
-    families = args.only or ["leads", "activities", "rest"]
+    families = args.only or ["leads", "activities", "rest", "removals"]
     try:
         if "rest" in families:
             for scale in args.rest_scales:
@@ -264,6 +290,9 @@ def main() -> int:
         if "activities" in families:
             for size in args.activity_sizes:
                 activities_scenarios(size, args, workdir, results)
+        if "removals" in families:
+            for size in args.removal_sizes or ([100_000] if args.quick else [100_000, 1_000_000]):
+                removal_scenarios(size, args, workdir, results)
     finally:
         results["total_s"] = time.perf_counter() - started
         raw.parent.mkdir(parents=True, exist_ok=True)
