@@ -121,6 +121,7 @@ class RunResult:
     emulator_cpu_s: float = 0.0
     export_rows: int = 0
     export_bytes: int = 0
+    journal: List[dict] = field(default_factory=list)
 
     @property
     def hot_wall_s(self) -> float:
@@ -154,7 +155,7 @@ def parse_summary_records(summary: str) -> Dict[str, int]:
 
 
 def run_connector(emulator: Emulator, workdir: Path, name: str, config: dict, catalog: dict,
-                  state: Optional[list] = None, profile: Optional[Path] = None) -> RunResult:
+                  state: Optional[list] = None, profile: Optional[Path] = None, probe_args: Optional[List[str]] = None) -> RunResult:
     """One ``source-marketo read`` (through probe.py), stdout to /dev/null; costs read from the emulator."""
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,6 +166,7 @@ def run_connector(emulator: Emulator, workdir: Path, name: str, config: dict, ca
     command = [PYTHON, str(HERE / "probe.py"), "--side", str(side)]
     if profile is not None:
         command += ["--profile", str(profile)]
+    command += list(probe_args or [])
     command += ["--", "read", "--config", str(paths["config"]), "--catalog", str(paths["catalog"])]
     if state is not None:
         paths["state"].write_text(json.dumps(state))
@@ -190,6 +192,7 @@ def run_connector(emulator: Emulator, workdir: Path, name: str, config: dict, ca
                        exit_code=os.waitstatus_to_exitcode(status), records=parse_summary_records(summary), summary=summary,
                        errors=errors, states=list(latest.values()), probe=probe, emulator_cpu_s=emulator_cpu)
     journal = emulator.admin("/_emulator/journal")[before["journal"]:]
+    result.journal = journal
     for entry in journal:
         if entry["endpoint"].startswith("/identity/"):
             result.identity_calls += 1

@@ -28,6 +28,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--side", required=True)
     parser.add_argument("--profile")
+    parser.add_argument("--rss-trace", action="store_true", help="sample RSS every 0.2 s into the side file")
+    parser.add_argument("--experiment", choices=["bytes-output"], help="try a hot-path change without editing the connector")
     ours, _, connector_args = " ".join(sys.argv[1:]).partition(" -- ")
     options = parser.parse_args(ours.split())
     args = connector_args.split()
@@ -53,6 +55,46 @@ def main() -> None:
     activities.ActivitiesLane._read_file = timed(activities.ActivitiesLane._read_file)
 
     side = open(options.side, "w")
+
+    if options.experiment == "bytes-output":
+        # What a change of the connector would do: RECORD batches stay bytes and go straight to the stdout file
+        # (after the CDK's print buffer is flushed, to keep the order), skipping decode, StringIO and re-encode.
+        from source_marketo.components.bulk import records
+
+        original_drain = records.RecordSink.drain
+
+        def drain(self):
+            if not self.raw or not self.pending:
+                return original_drain(self)
+            lines = self.pending[:]
+            self.pending.clear()
+            self.count += len(lines)
+            return [records.RawRecords(self.stream, b"\n".join(lines), len(lines))]
+
+        def write_raw(self, batch) -> None:
+            PRINT_BUFFER.flush()
+            out = sys.__stdout__.buffer
+            out.write(batch.text)
+            out.write(b"\n")
+            self._raw_counts[batch.stream] += batch.count
+
+        records.RecordSink.drain = drain
+        entry.MarketoEntrypoint._write_raw = write_raw
+
+    samples = []
+    if options.rss_trace:
+        import threading
+
+        import psutil
+
+        me = psutil.Process()
+
+        def sample() -> None:
+            while True:
+                samples.append((round(time.perf_counter() - STARTED, 2), round(me.memory_info().rss / 2**20, 1), len(files)))
+                time.sleep(0.2)
+
+        threading.Thread(target=sample, daemon=True).start()
 
     class SideLog(logging.Handler):  # LOG messages bypass the message loop: the CDK's handler prints them
         def __init__(self) -> None:
@@ -93,7 +135,8 @@ def main() -> None:
     finally:
         sys.stdout.flush()
         side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED,
-                               "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time()}) + "\n")
+                               "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time(),
+                               "rss_trace": samples}) + "\n")
         side.close()
 
 

@@ -78,14 +78,15 @@ def make_config(emulator: Emulator, start: datetime, poll: int, types: Any = "al
 # --- one measured run ----------------------------------------------------------------------------
 
 def measure(emulator: Emulator, workdir: Path, name: str, config: dict, catalog: dict, state=None, baseline_stream: Optional[str] = None,
-            profile: Optional[Path] = None) -> dict:
+            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None) -> dict:
     log(f"{name}: syncing...")
-    result = run_connector(emulator, workdir, name, config, catalog, state, profile)
+    result = run_connector(emulator, workdir, name, config, catalog, state, profile, probe_args)
     row = summarize(result)
     if baseline_stream and result.jobs:
         files = [emulator.file_of(job["exportId"]) for job in result.jobs if job["status"] == "Completed"]
         row["baseline"] = run_baseline(baseline_stream, files)
     row["states"] = result.states
+    row["_journal"] = result.journal
     log(f"{name}: {row['records']:,} records in {row['wall_s']:.1f} s, hot path {fmt_rate(row.get('hot_rps'))}/s, "
         f"baseline {fmt_rate(row.get('baseline', {}).get('rows', 0) / row['baseline']['wall_s'] if row.get('baseline', {}).get('wall_s') else None)}/s, "
         f"{row['calls']} calls, {row['export_mb']:.1f} MB, {row['jobs_created']} jobs, RSS {row['rss_mb']:.0f} MB"
@@ -101,9 +102,58 @@ def summarize(result: RunResult) -> dict:
            "export_rows": result.export_rows, "export_mb": result.export_bytes / MB, "emulator_cpu_s": result.emulator_cpu_s,
            "import_s": result.probe.get("import_s"), "hot_wall_s": result.hot_wall_s, "hot_cpu_s": result.hot_cpu_s,
            "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
-           "windows": [job["request"]["filter"] for job in result.jobs]}
+           "windows": [job["request"]["filter"] for job in result.jobs], "rss_trace": result.probe.get("rss_trace") or [],
+           "job_list": [{"filter": job["request"]["filter"], "status": job["status"], "records": job.get("records"),
+                         "bytes": job.get("bytes"), "timeline": job.get("timeline")} for job in result.jobs],
+           "files": result.probe.get("files") or []}
     row["hot_rps"] = result.hot_rows / result.hot_wall_s if result.hot_wall_s > 0 else None
     return row
+
+
+OFFSET_ENDPOINTS = {"/rest/asset/v1/programs.json": "programs", "/rest/asset/v1/emails.json": "emails",
+                    "/rest/asset/v1/landingPages.json": "landingPages"}
+TOKEN_ENDPOINTS = {"/rest/v1/campaigns.json": "campaigns", "/rest/v1/lists.json": "lists"}
+
+
+def pages_needed(emulator: Emulator, journal: List[dict]) -> Dict[str, dict]:
+    """Per endpoint: calls made and the fewest calls that can read what was asked, from the emulator's truth.
+
+    Offset-paged asset browse (maxReturn 200): per date slice (earliestUpdatedAt/latestUpdatedAt of the calls),
+    n // 200 + 1 calls (a short page ends the slice). Lead-database lists (batchSize 300, nextPageToken):
+    max(1, ceil(n / 300)). Segments: one call per segmentation. Single-call endpoints: one call.
+    """
+    def parse(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z+0000", "+00:00").replace("Z", "+00:00"))
+
+    truth = {kind: emulator.admin(f"/_emulator/truth/assets/{kind}") for kind in ("programs", "emails", "landingPages", "segmentation")}
+    truth["campaigns"] = emulator.admin("/_emulator/truth/campaigns")
+    truth["lists"] = emulator.admin("/_emulator/truth/lists")
+    out: Dict[str, dict] = {}
+    slices: Dict[str, set] = {}
+    for entry in journal:
+        if not entry.get("counted"):
+            continue
+        endpoint = entry["endpoint"]
+        row = out.setdefault(endpoint, {"calls": 0, "pages": 0})
+        row["calls"] += 1
+        params = entry.get("params") or {}
+        if endpoint in OFFSET_ENDPOINTS:
+            slices.setdefault(endpoint, set()).add((params.get("earliestUpdatedAt"), params.get("latestUpdatedAt")))
+    for endpoint, row in out.items():
+        if endpoint in OFFSET_ENDPOINTS:
+            items = truth[OFFSET_ENDPOINTS[endpoint]]
+            for low, high in slices[endpoint]:
+                n = sum(1 for item in items if (low is None or parse(item["updatedAt"]) >= parse(low))
+                        and (high is None or parse(item["updatedAt"]) <= parse(high)))
+                row["pages"] += n // 200 + 1
+            row["slices"] = len(slices[endpoint])
+        elif endpoint in TOKEN_ENDPOINTS:
+            row["pages"] = max(1, ceil_div(len(truth[TOKEN_ENDPOINTS[endpoint]]), 300))
+        elif endpoint.endswith("/segments.json"):
+            row["pages"] = len(truth["segmentation"])
+        else:
+            row["pages"] = 1
+    return out
 
 
 def fmt_rate(value: Optional[float]) -> str:
@@ -179,6 +229,33 @@ def removal_scenarios(size: int, args, workdir: Path, results: dict) -> None:
         results.setdefault("removals", []).append({"activities": size, "leads": 10_000, "full": row})
 
 
+def experiment_scenarios(args, workdir: Path, results: dict) -> None:
+    """The same syncs with and without a candidate hot-path change (probe.py --experiment), alternated, RSS traced."""
+    size = args.experiment_size
+    variants = [("current", ["--rss-trace"]), ("bytes-output", ["--rss-trace", "--experiment", "bytes-output"])]
+    with Emulator(workdir, f"experiments-leads{size}", leads=size, activities=10_000, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        for scenario, columns in (("leads10", {"leads": LEADS10}), ("leads_all", None)):
+            for repeat in range(args.experiment_repeats):
+                for variant, extra in variants:
+                    row = measure(emulator, workdir, f"experiment-{scenario}-{variant}-{repeat}", config,
+                                  configured(streams, ["leads"], columns), probe_args=extra, baseline_stream="leads")
+                    row.pop("states", None)
+                    results.setdefault("experiments", []).append({"scenario": scenario, "size": size, "variant": variant, "repeat": repeat, "full": row})
+    with Emulator(workdir, f"experiments-activities{size}", leads=max(10_000, size // 20), activities=size,
+                  rows_per_second=args.rows_per_second, status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 1), args.poll, TEN_TYPES)
+        streams = discover(emulator, config, workdir)
+        for repeat in range(args.experiment_repeats):
+            for variant, extra in variants:
+                row = measure(emulator, workdir, f"experiment-activities10-{variant}-{repeat}", config,
+                              configured(streams, ["lead_activities"]), probe_args=extra, baseline_stream="lead_activities")
+                row.pop("states", None)
+                results.setdefault("experiments", []).append({"scenario": "activities10", "size": size, "variant": variant, "repeat": repeat, "full": row})
+
+
 def rest_scenarios(scale: float, args, workdir: Path, results: dict) -> None:
     from integration_tests.marketo_emulator.options import DEFAULT_ASSET_COUNTS
     with Emulator(workdir, f"rest{scale:g}", leads=1_000, activities=1_000, rows_per_second=args.rows_per_second,
@@ -188,10 +265,12 @@ def rest_scenarios(scale: float, args, workdir: Path, results: dict) -> None:
         streams = discover(emulator, config, workdir)
         catalog = configured(streams, REST_STREAMS)
         full = measure(emulator, workdir, f"rest-x{scale:g}-full", config, catalog)
+        full["pages"] = pages_needed(emulator, full.pop("_journal"))
         emulator.tick(seconds=3600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0,
                       asset_updates=max(3, int(10 * scale)))
         incremental = measure(emulator, workdir, f"rest-x{scale:g}-incremental", config, catalog, state=full.pop("states"))
         incremental.pop("states", None)
+        incremental["pages"] = pages_needed(emulator, incremental.pop("_journal"))
         results["rest"].append({"scale": scale, "asset_counts": counts, "full": full, "incremental": incremental})
 
 
@@ -224,6 +303,16 @@ def short(filename: str) -> str:
 
 # --- main ---------------------------------------------------------------------------------------
 
+def strip_journals(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("_journal", None)
+        for value in node.values():
+            strip_journals(value)
+    elif isinstance(node, list):
+        for value in node:
+            strip_journals(value)
+
+
 def sizes(text: str) -> List[int]:
     return [int(float(part)) for part in text.split(",") if part.strip()]
 
@@ -241,7 +330,9 @@ def main() -> int:
     parser.add_argument("--status-refresh", type=float, default=1.0, help="emulator status refresh (s); Marketo's is 60")
     parser.add_argument("--poll", type=int, default=1, help="connector status_poll_interval_seconds; Marketo's advice is 60")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
-    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals"], action="append", help="run only these families")
+    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown"], action="append", help="run only these families")
+    parser.add_argument("--experiment-size", type=int, default=1_000_000, help="rows for the hot-path experiments")
+    parser.add_argument("--experiment-repeats", type=int, default=2)
     parser.add_argument("--removal-sizes", type=sizes, default=None, help="activity counts for the deleted/merged-leads scan (default 100000,1000000)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--json", default=str(Path(__file__).resolve().parent / "results" / "latest.json"),
@@ -279,7 +370,7 @@ def main() -> int:
         "bulk": [], "types": [], "rest": [], "profiles": [],
     }
     started = time.perf_counter()
-    families = args.only or ["leads", "activities", "rest", "removals"]
+    families = args.only or ["leads", "activities", "rest", "removals", "experiments", "breakdown"]
     try:
         if "rest" in families:
             for scale in args.rest_scales:
@@ -290,11 +381,20 @@ def main() -> int:
         if "activities" in families:
             for size in args.activity_sizes:
                 activities_scenarios(size, args, workdir, results)
+        if "experiments" in families:
+            experiment_scenarios(args, workdir, results)
+        if "breakdown" in families:
+            log("stage breakdown (benchmarks/breakdown.py)...")
+            size = args.experiment_size
+            out_text = subprocess.run([PYTHON, str(Path(__file__).resolve().parent / "breakdown.py"), "--leads", str(size),
+                                       "--activities", str(size), "--repeat", "3"], capture_output=True, text=True, cwd=ROOT)
+            results["breakdown"] = {"size": size, "text": out_text.stdout.strip(), "error": out_text.stderr[-2000:] if out_text.returncode else ""}
         if "removals" in families:
             for size in args.removal_sizes or ([100_000] if args.quick else [100_000, 1_000_000]):
                 removal_scenarios(size, args, workdir, results)
     finally:
         results["total_s"] = time.perf_counter() - started
+        strip_journals(results)
         raw.parent.mkdir(parents=True, exist_ok=True)
         raw.write_text(json.dumps(results, indent=1, default=str))
         report.write(results, out)
