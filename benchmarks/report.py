@@ -366,18 +366,21 @@ def plot(results: dict, path: Path) -> Optional[Path]:
         return None
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     scenarios = sorted({r["scenario"] for r in results["bulk"]})
-    for scenario in scenarios:
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, scenario in enumerate(scenarios):
+        color = colors[index % len(colors)]
         rows = sorted((r for r in results["bulk"] if r["scenario"] == scenario), key=lambda r: r["size"])
         sizes = [r["size"] for r in rows]
-        left.plot(sizes, [(r["full"].get("hot_rps") or 0) / 1000 for r in rows], marker="o", label=f"{scenario} (connector)")
+        left.plot(sizes, [(r["full"].get("hot_rps") or 0) / 1000 for r in rows], marker="o", color=color, label=f"{scenario} (connector)")
         if any(baseline_rps(r["full"]) for r in rows):
-            left.plot(sizes, [(baseline_rps(r["full"]) or 0) / 1000 for r in rows], marker="x", linestyle="--", label=f"{scenario} (baseline)")
-        right.plot(sizes, [r["full"]["rss_mb"] for r in rows], marker="o", label=scenario)
+            left.plot(sizes, [(baseline_rps(r["full"]) or 0) / 1000 for r in rows], marker="x", linestyle="--", color=color,
+                      label=f"{scenario} (baseline)")
+        right.plot(sizes, [r["full"]["rss_mb"] for r in rows], marker="o", color=color, label=scenario)
     for axis in (left, right):
         axis.set_xscale("log")
         axis.set_xlabel("export rows in the emulator (leads or activities)")
         axis.grid(True, which="both", alpha=0.3)
-    left.set_ylabel("records/s, thousands (hot path)")
+    left.set_ylabel("export rows/s, thousands (hot path)")
     left.set_title("Throughput vs size (baseline: csv + orjson)")
     right.set_ylabel("peak RSS, MB (connector process)")
     right.axhline(200, color="red", linestyle=":", label="200 MB target")
