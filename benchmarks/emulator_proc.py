@@ -1,0 +1,47 @@
+"""Start the bundled Marketo emulator for the benchmarks: the emulator's own command line, plus
+``--asset-scale K`` (K times the default number of programs, emails, landing pages, ...), which its
+command line does not offer. Prints the base URL on the first line of stdout, like the emulator.
+
+Usage: python benchmarks/emulator_proc.py [--asset-scale K] <python -m integration_tests.marketo_emulator arguments>
+"""
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from integration_tests.marketo_emulator.__main__ import options_from, parser  # noqa: E402
+from integration_tests.marketo_emulator.emulator import MarketoEmulator  # noqa: E402
+from integration_tests.marketo_emulator.options import asset_counts  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    p = parser()
+    p.add_argument("--asset-scale", type=float, default=1.0, help="multiply the default asset counts")
+    args = p.parse_args(argv)
+    options = options_from(args)
+    if args.asset_scale != 1.0:
+        counts = {kind: max(1, int(round(n * args.asset_scale))) for kind, n in asset_counts(options).items()}
+        options = dataclasses.replace(options, asset_counts=counts)
+    emulator = MarketoEmulator(options)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    emulator.start()
+    print(emulator.base_url, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,144 @@
+"""Run ``source-marketo`` exactly as its console script does, with three benchmark-only additions:
+
+* every non-RECORD message (STATE, LOG, TRACE) is also written to a side file, so stdout can go to
+  /dev/null and the runner still gets the state, the "Sync summary" line and any error;
+* the wall and CPU time spent reading each export file (download, CSV parsing, conversion, RECORD
+  lines written to stdout) is recorded per export id: the hot path, without start-up and job waits;
+* optionally the whole run is profiled with cProfile.
+
+The connector's code is not modified: two generator methods are wrapped with a timer, and the
+entrypoint's ``launch`` loop (five lines in source_marketo/run.py) is repeated here with the side file.
+
+Usage: python benchmarks/probe.py --side SIDE.jsonl [--profile OUT.prof] -- read --config C --catalog K [--state S]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import os
+import sys
+import time
+
+STARTED = time.perf_counter()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--side", required=True)
+    parser.add_argument("--profile")
+    parser.add_argument("--rss-trace", action="store_true", help="sample RSS every 0.2 s into the side file")
+    parser.add_argument("--experiment", choices=["bytes-output"], help="try a hot-path change without editing the connector")
+    ours, _, connector_args = " ".join(sys.argv[1:]).partition(" -- ")
+    options = parser.parse_args(ours.split())
+    args = connector_args.split()
+
+    from airbyte_cdk.logger import PRINT_BUFFER
+    from source_marketo import run as entry
+    from source_marketo.components.bulk import activities, leads
+
+    imported = time.perf_counter()
+    files = []
+
+    def timed(method):
+        def wrapper(self, job, *rest):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                yield from method(self, job, *rest)
+            finally:
+                files.append({"export_id": job.export_id, "kind": job.spec.kind, "wall_s": time.perf_counter() - wall,
+                              "cpu_s": time.process_time() - cpu})
+        return wrapper
+
+    leads.LeadsLane._read_leads_file = timed(leads.LeadsLane._read_leads_file)
+    activities.ActivitiesLane._read_file = timed(activities.ActivitiesLane._read_file)
+
+    side = open(options.side, "w")
+
+    if options.experiment == "bytes-output":
+        # What a change of the connector would do: RECORD batches stay bytes and go straight to the stdout file
+        # (after the CDK's print buffer is flushed, to keep the order), skipping decode, StringIO and re-encode.
+        from source_marketo.components.bulk import records
+
+        original_drain = records.RecordSink.drain
+
+        def drain(self):
+            if not self.raw or not self.pending:
+                return original_drain(self)
+            lines = self.pending[:]
+            self.pending.clear()
+            self.count += len(lines)
+            return [records.RawRecords(self.stream, b"\n".join(lines), len(lines))]
+
+        def write_raw(self, batch) -> None:
+            PRINT_BUFFER.flush()
+            out = sys.__stdout__.buffer
+            out.write(batch.text)
+            out.write(b"\n")
+            self._raw_counts[batch.stream] += batch.count
+
+        records.RecordSink.drain = drain
+        entry.MarketoEntrypoint._write_raw = write_raw
+
+    samples = []
+    if options.rss_trace:
+        import threading
+
+        import psutil
+
+        me = psutil.Process()
+
+        def sample() -> None:
+            while True:
+                samples.append((round(time.perf_counter() - STARTED, 2), round(me.memory_info().rss / 2**20, 1), len(files)))
+                time.sleep(0.2)
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    class SideLog(logging.Handler):  # LOG messages bypass the message loop: the CDK's handler prints them
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.recent: collections.deque = collections.deque(maxlen=32)  # the same record reaches two loggers
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if any(seen is record for seen in self.recent):
+                return
+            self.recent.append(record)
+            side.write(json.dumps({"type": "LOG", "log": {"level": record.levelname, "message": record.getMessage()}}) + "\n")
+
+    handler = SideLog()
+    for name in ("", "airbyte"):
+        logging.getLogger(name).addHandler(handler)
+
+    def launch(source, argv):  # source_marketo.run.launch, plus the side file
+        entrypoint = entry.MarketoEntrypoint(source)
+        parsed = entrypoint.parse_args(argv)
+        with PRINT_BUFFER:
+            for message in entrypoint.run(parsed):
+                print(f"{message}\n", end="")
+                if not message.startswith('{"type":"RECORD"'):
+                    side.write(message + "\n")
+
+    def run() -> None:
+        launch(entry.create_source(args), args)
+
+    try:
+        if options.profile:
+            import cProfile
+            cProfile.runctx("run()", globals(), {"run": run}, options.profile)
+        else:
+            run()
+    except BaseException as error:  # the CDK prints its error trace to stdout (here /dev/null) at exit
+        side.write(json.dumps({"type": "TRACE", "trace": {"type": "ERROR", "error": {"message": f"{type(error).__name__}: {error}"}}}) + "\n")
+        raise
+    finally:
+        sys.stdout.flush()
+        side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED,
+                               "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time(),
+                               "rss_trace": samples}) + "\n")
+        side.close()
+
+
+if __name__ == "__main__":
+    main()

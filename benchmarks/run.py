@@ -1,0 +1,408 @@
+"""The benchmark suite of source-marketo, in one command, against the bundled emulator.
+
+For each size it starts the emulator (in its own process, export jobs taking time proportional to
+their rows: ``--job-progression rows:R``), runs full and incremental syncs of the bulk streams
+(leads with 10 columns and with every column; lead_activities of 10 activity types, and with
+lead_activity_attributes) and of the REST streams through ``source-marketo read`` (stdout to
+/dev/null), and runs the baseline (csv reader + orjson, benchmarks/baseline.py) on the same export
+files. Prints numbers, asserts nothing; writes docs/benchmarks.md, docs/benchmarks.png and the raw
+results as JSON.
+
+Usage: python benchmarks/run.py [--quick] [--leads-sizes 100000,1000000] [--activity-sizes 1000000,10000000]
+       [--rows-per-second 20000] [--no-profile] [--out docs/benchmarks.md]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
+from harness import (MB, PYTHON, ROOT, Emulator, RunResult, ceil_div, iso, job_slots, machine,  # noqa: E402
+                     run_baseline, run_connector)
+
+LEADS10 = ["id", "email", "first_name", "last_name", "company", "title", "lead_score", "unsubscribed", "created_at", "updated_at"]
+TEN_TYPES = [1, 2, 3, 6, 7, 10, 11, 12, 13, 22]
+REST_STREAMS = ["lead_activity_types", "lead_activity_type_attributes", "campaigns", "lists", "email", "programs",
+                "landing_pages", "segmentation", "segments"]
+HISTORY_DAYS = 60  # the emulator's default
+
+
+def log(text: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+# --- catalogs and configs ------------------------------------------------------------------------
+
+def discover(emulator: Emulator, config: dict, workdir: Path) -> Dict[str, dict]:
+    path = workdir / f"discover-{emulator.name}.json"
+    path.write_text(json.dumps(config))
+    out = subprocess.run([PYTHON, "-c", "from source_marketo.run import run; run()", "discover", "--config", str(path)],
+                         capture_output=True, text=True, cwd=workdir, check=True)
+    for line in out.stdout.splitlines():
+        if line.startswith('{"type":"CATALOG"'):
+            return {stream["name"]: stream for stream in json.loads(line)["catalog"]["streams"]}
+    raise RuntimeError(f"discover returned no catalog: {out.stdout[-2000:]}")
+
+
+def configured(streams: Dict[str, dict], names: List[str], columns: Optional[Dict[str, List[str]]] = None) -> dict:
+    result = []
+    for name in names:
+        stream = json.loads(json.dumps(streams[name]))
+        if columns and name in columns:
+            stream["json_schema"]["properties"] = {k: v for k, v in stream["json_schema"]["properties"].items() if k in columns[name]}
+        incremental = "incremental" in stream["supported_sync_modes"]
+        result.append({"stream": stream, "sync_mode": "incremental" if incremental else "full_refresh",
+                       "destination_sync_mode": "append_dedup" if incremental else "overwrite",
+                       "cursor_field": stream.get("default_cursor_field") or [], "primary_key": [["id"]]})
+    return {"streams": result}
+
+
+def make_config(emulator: Emulator, start: datetime, poll: int, types: Any = "all") -> dict:
+    return {"munchkin_id": emulator.base_url, "client_id": "emulator-client-id", "client_secret": "emulator-client-secret",
+            "start_date": iso(start), "status_poll_interval_seconds": poll,
+            "activity_type_ids": ",".join(map(str, types)) if isinstance(types, list) else types,
+            "export_window_days": 31, "daily_bulk_export_limit_mb": 50_000}
+
+
+# --- one measured run ----------------------------------------------------------------------------
+
+def measure(emulator: Emulator, workdir: Path, name: str, config: dict, catalog: dict, state=None, baseline_stream: Optional[str] = None,
+            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None) -> dict:
+    log(f"{name}: syncing...")
+    result = run_connector(emulator, workdir, name, config, catalog, state, profile, probe_args)
+    row = summarize(result)
+    if baseline_stream and result.jobs:
+        files = [emulator.file_of(job["exportId"]) for job in result.jobs if job["status"] == "Completed"]
+        row["baseline"] = run_baseline(baseline_stream, files)
+    row["states"] = result.states
+    row["_journal"] = result.journal
+    log(f"{name}: {row['records']:,} records in {row['wall_s']:.1f} s, hot path {fmt_rate(row.get('hot_rps'))}/s, "
+        f"baseline {fmt_rate(row.get('baseline', {}).get('rows', 0) / row['baseline']['wall_s'] if row.get('baseline', {}).get('wall_s') else None)}/s, "
+        f"{row['calls']} calls, {row['export_mb']:.1f} MB, {row['jobs_created']} jobs, RSS {row['rss_mb']:.0f} MB"
+        + (f" ERRORS: {row['errors']}" if row["errors"] else ""))
+    return row
+
+
+def summarize(result: RunResult) -> dict:
+    row = {"name": result.name, "records": result.total_records, "records_by_stream": result.records, "wall_s": result.wall_s,
+           "cpu_s": result.cpu_s, "rss_mb": result.rss_mb, "exit_code": result.exit_code, "errors": result.errors,
+           "summary": result.summary, "calls": result.calls, "identity_calls": result.identity_calls,
+           "calls_by_endpoint": result.calls_by_endpoint, "jobs_created": len(result.jobs),
+           "export_rows": result.export_rows, "export_mb": result.export_bytes / MB, "emulator_cpu_s": result.emulator_cpu_s,
+           "import_s": result.probe.get("import_s"), "hot_wall_s": result.hot_wall_s, "hot_cpu_s": result.hot_cpu_s,
+           "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
+           "windows": [job["request"]["filter"] for job in result.jobs], "rss_trace": result.probe.get("rss_trace") or [],
+           "job_list": [{"filter": job["request"]["filter"], "status": job["status"], "records": job.get("records"),
+                         "bytes": job.get("bytes"), "timeline": job.get("timeline")} for job in result.jobs],
+           "files": result.probe.get("files") or []}
+    row["hot_rps"] = result.hot_rows / result.hot_wall_s if result.hot_wall_s > 0 else None
+    return row
+
+
+OFFSET_ENDPOINTS = {"/rest/asset/v1/programs.json": "programs", "/rest/asset/v1/emails.json": "emails",
+                    "/rest/asset/v1/landingPages.json": "landingPages"}
+TOKEN_ENDPOINTS = {"/rest/v1/campaigns.json": "campaigns", "/rest/v1/lists.json": "lists"}
+
+
+def pages_needed(emulator: Emulator, journal: List[dict]) -> Dict[str, dict]:
+    """Per endpoint: calls made and the fewest calls that can read what was asked, from the emulator's truth.
+
+    Offset-paged asset browse (maxReturn 200): per date slice (earliestUpdatedAt/latestUpdatedAt of the calls),
+    n // 200 + 1 calls (a short page ends the slice). Lead-database lists (batchSize 300, nextPageToken):
+    max(1, ceil(n / 300)). Segments: one call per segmentation. Single-call endpoints: one call.
+    """
+    def parse(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z+0000", "+00:00").replace("Z", "+00:00"))
+
+    truth = {kind: emulator.admin(f"/_emulator/truth/assets/{kind}") for kind in ("programs", "emails", "landingPages", "segmentation")}
+    truth["campaigns"] = emulator.admin("/_emulator/truth/campaigns")
+    truth["lists"] = emulator.admin("/_emulator/truth/lists")
+    out: Dict[str, dict] = {}
+    slices: Dict[str, set] = {}
+    for entry in journal:
+        if not entry.get("counted"):
+            continue
+        endpoint = entry["endpoint"]
+        row = out.setdefault(endpoint, {"calls": 0, "pages": 0})
+        row["calls"] += 1
+        params = entry.get("params") or {}
+        if endpoint in OFFSET_ENDPOINTS:
+            slices.setdefault(endpoint, set()).add((params.get("earliestUpdatedAt"), params.get("latestUpdatedAt")))
+    for endpoint, row in out.items():
+        if endpoint in OFFSET_ENDPOINTS:
+            items = truth[OFFSET_ENDPOINTS[endpoint]]
+            for low, high in slices[endpoint]:
+                n = sum(1 for item in items if (low is None or parse(item["updatedAt"]) >= parse(low))
+                        and (high is None or parse(item["updatedAt"]) <= parse(high)))
+                row["pages"] += n // 200 + 1
+            row["slices"] = len(slices[endpoint])
+        elif endpoint in TOKEN_ENDPOINTS:
+            row["pages"] = max(1, ceil_div(len(truth[TOKEN_ENDPOINTS[endpoint]]), 300))
+        elif endpoint.endswith("/segments.json"):
+            row["pages"] = len(truth["segmentation"])
+        else:
+            row["pages"] = 1
+    return out
+
+
+def fmt_rate(value: Optional[float]) -> str:
+    if not value:
+        return "-"
+    return f"{value / 1000:,.0f}k" if value >= 10_000 else f"{value:,.0f}"
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+def leads_scenarios(size: int, args, workdir: Path, results: dict) -> None:
+    with Emulator(workdir, f"leads{size}", leads=size, activities=10_000, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        log(f"emulator with {size:,} leads up in {emulator.build_s:.1f} s")
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        for variant, columns in (("leads10", {"leads": LEADS10}), ("leads_all", None)):
+            catalog = configured(streams, ["leads"], columns)
+            full = measure(emulator, workdir, f"{variant}-{size}-full", config, catalog, baseline_stream="leads")
+            emulator.tick(seconds=3600, new_leads=max(3, size // 1000), updated_leads=max(5, size // 100), deleted_leads=2,
+                          merged_leads=2, new_activities=100, asset_updates=0)
+            incremental = measure(emulator, workdir, f"{variant}-{size}-incremental", config, catalog, state=full.pop("states"))
+            incremental.pop("states", None)
+            results["bulk"].append({"scenario": variant, "size": size, "full": full, "incremental": incremental})
+        if args.profile and size == max(args.leads_sizes):
+            profile = workdir / f"profile-leads10-{size}.prof"
+            catalog = configured(streams, ["leads"], {"leads": LEADS10})
+            row = measure(emulator, workdir, f"profile-leads10-{size}", config, catalog, profile=profile)
+            results["profiles"].append({"scenario": "leads10", "size": size, "wall_s": row["wall_s"], "top": profile_top(profile)})
+
+
+def activities_scenarios(size: int, args, workdir: Path, results: dict) -> None:
+    leads = max(10_000, size // 20)
+    with Emulator(workdir, f"activities{size}", leads=leads, activities=size, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        log(f"emulator with {size:,} activities ({leads:,} leads) up in {emulator.build_s:.1f} s")
+        start = emulator.anchor() - timedelta(days=HISTORY_DAYS + 1)
+        config = make_config(emulator, start, args.poll, TEN_TYPES)
+        streams = discover(emulator, config, workdir)
+        catalog = configured(streams, ["lead_activities"])
+        full = measure(emulator, workdir, f"activities10-{size}-full", config, catalog, baseline_stream="lead_activities")
+        emulator.tick(seconds=3600, new_leads=10, updated_leads=100, deleted_leads=2, merged_leads=2,
+                      new_activities=max(100, size // 1000), asset_updates=0)
+        incremental = measure(emulator, workdir, f"activities10-{size}-incremental", config, catalog, state=full.pop("states"))
+        incremental.pop("states", None)
+        results["bulk"].append({"scenario": "activities10", "size": size, "full": full, "incremental": incremental})
+        if size <= args.attributes_max:
+            both = configured(streams, ["lead_activities", "lead_activity_attributes"])
+            row = measure(emulator, workdir, f"activities10+attributes-{size}-full", config, both, baseline_stream="lead_activities")
+            row.pop("states", None)
+            results["bulk"].append({"scenario": "activities10+attributes", "size": size, "full": row})
+        if size == min(args.activity_sizes):
+            for label, types in (("1 type", [1]), ("10 types", TEN_TYPES), ("all types (no filter)", "all")):
+                row = measure(emulator, workdir, f"types-{len(types) if isinstance(types, list) else 'all'}-{size}",
+                              make_config(emulator, start, args.poll, types), catalog)
+                results["types"].append({"types": label, "size": size, "jobs": row["jobs_created"], "records": row["records"],
+                                         "calls": row["calls"], "windows": len({json.dumps(w, sort_keys=True) for w in row["windows"]})})
+        if args.profile and size == max((s for s in args.activity_sizes if s <= args.profile_max), default=None):
+            profile = workdir / f"profile-activities10-{size}.prof"
+            row = measure(emulator, workdir, f"profile-activities10-{size}", config, configured(streams, ["lead_activities"]), profile=profile)
+            results["profiles"].append({"scenario": "activities10", "size": size, "wall_s": row["wall_s"], "top": profile_top(profile)})
+
+
+def removal_scenarios(size: int, args, workdir: Path, results: dict) -> None:
+    """A leads sync also reads deleted leads (deletedleads.json) and merged leads (activities.json, Merge Leads)
+    from the activity log: its REST calls grow with the number of activities, not of leads."""
+    with Emulator(workdir, f"removals{size}", leads=10_000, activities=size, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        row = measure(emulator, workdir, f"removals-leads10-{size}", config, configured(streams, ["leads"], {"leads": LEADS10}))
+        row.pop("states", None)
+        results.setdefault("removals", []).append({"activities": size, "leads": 10_000, "full": row})
+
+
+def experiment_scenarios(args, workdir: Path, results: dict) -> None:
+    """The same syncs with and without a candidate hot-path change (probe.py --experiment), alternated, RSS traced."""
+    size = args.experiment_size
+    variants = [("current", ["--rss-trace"]), ("bytes-output", ["--rss-trace", "--experiment", "bytes-output"])]
+    with Emulator(workdir, f"experiments-leads{size}", leads=size, activities=10_000, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        for scenario, columns in (("leads10", {"leads": LEADS10}), ("leads_all", None)):
+            for repeat in range(args.experiment_repeats):
+                for variant, extra in variants:
+                    row = measure(emulator, workdir, f"experiment-{scenario}-{variant}-{repeat}", config,
+                                  configured(streams, ["leads"], columns), probe_args=extra, baseline_stream="leads")
+                    row.pop("states", None)
+                    results.setdefault("experiments", []).append({"scenario": scenario, "size": size, "variant": variant, "repeat": repeat, "full": row})
+    with Emulator(workdir, f"experiments-activities{size}", leads=max(10_000, size // 20), activities=size,
+                  rows_per_second=args.rows_per_second, status_refresh=args.status_refresh) as emulator:
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 1), args.poll, TEN_TYPES)
+        streams = discover(emulator, config, workdir)
+        for repeat in range(args.experiment_repeats):
+            for variant, extra in variants:
+                row = measure(emulator, workdir, f"experiment-activities10-{variant}-{repeat}", config,
+                              configured(streams, ["lead_activities"]), probe_args=extra, baseline_stream="lead_activities")
+                row.pop("states", None)
+                results.setdefault("experiments", []).append({"scenario": "activities10", "size": size, "variant": variant, "repeat": repeat, "full": row})
+
+
+def rest_scenarios(scale: float, args, workdir: Path, results: dict) -> None:
+    from integration_tests.marketo_emulator.options import DEFAULT_ASSET_COUNTS
+    with Emulator(workdir, f"rest{scale:g}", leads=1_000, activities=1_000, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh, asset_scale=scale) as emulator:
+        counts = {kind: max(1, int(round(n * scale))) for kind, n in DEFAULT_ASSET_COUNTS.items()}
+        config = make_config(emulator, emulator.anchor() - timedelta(days=800), args.poll)
+        streams = discover(emulator, config, workdir)
+        catalog = configured(streams, REST_STREAMS)
+        full = measure(emulator, workdir, f"rest-x{scale:g}-full", config, catalog)
+        full["pages"] = pages_needed(emulator, full.pop("_journal"))
+        emulator.tick(seconds=3600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0,
+                      asset_updates=max(3, int(10 * scale)))
+        incremental = measure(emulator, workdir, f"rest-x{scale:g}-incremental", config, catalog, state=full.pop("states"))
+        incremental.pop("states", None)
+        incremental["pages"] = pages_needed(emulator, incremental.pop("_journal"))
+        results["rest"].append({"scale": scale, "asset_counts": counts, "full": full, "incremental": incremental})
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+def profile_top(path: Path, limit: int = 18) -> dict:
+    """Top functions by own time. Shares are of the busy time (all profiled time less time.sleep, i.e. less the
+    waits for Marketo's jobs) and of the hot path (cumulative time of the file-reading generators)."""
+    stats = pstats.Stats(str(path))
+    total = sum(entry[2] for entry in stats.stats.values())
+    sleep = sum(entry[2] for key, entry in stats.stats.items() if key[2] == "<built-in method time.sleep>")
+    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] in ("_read_leads_file", "_read_file"))
+    busy = total - sleep
+    rows = []
+    for (filename, line, function), (cc, nc, tottime, cumtime, callers) in stats.stats.items():
+        if function == "<built-in method time.sleep>":
+            continue
+        rows.append({"function": f"{short(filename)}:{line}({function})", "calls": nc, "tottime_s": tottime,
+                     "share": tottime / busy if busy else 0.0, "share_hot": tottime / hot if hot else None, "cumtime_s": cumtime})
+    rows.sort(key=lambda r: r["tottime_s"], reverse=True)
+    return {"total_s": total, "sleep_s": sleep, "busy_s": busy, "hot_s": hot, "functions": rows[:limit]}
+
+
+def short(filename: str) -> str:
+    for marker in ("site-packages/", "bench-wt/", "lib/python3"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def strip_journals(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("_journal", None)
+        for value in node.values():
+            strip_journals(value)
+    elif isinstance(node, list):
+        for value in node:
+            strip_journals(value)
+
+
+def sizes(text: str) -> List[int]:
+    return [int(float(part)) for part in text.split(",") if part.strip()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (10k/100k leads, 100k/1M activities), a few minutes")
+    parser.add_argument("--leads-sizes", type=sizes, default=None, help="comma-separated lead counts (default 10000,100000,1000000)")
+    parser.add_argument("--activity-sizes", type=sizes, default=None, help="comma-separated activity counts (default 100000,1000000,10000000)")
+    parser.add_argument("--rest-scales", type=lambda t: [float(x) for x in t.split(",")], default=None,
+                        help="asset-count multipliers for the REST streams (default 1,20)")
+    parser.add_argument("--attributes-max", type=int, default=1_000_000, help="largest size that also syncs lead_activity_attributes")
+    parser.add_argument("--profile-max", type=int, default=1_000_000, help="largest activity size to profile")
+    parser.add_argument("--rows-per-second", type=float, default=20_000, help="emulated Marketo export speed (rows/s per job)")
+    parser.add_argument("--status-refresh", type=float, default=1.0, help="emulator status refresh (s); Marketo's is 60")
+    parser.add_argument("--poll", type=int, default=1, help="connector status_poll_interval_seconds; Marketo's advice is 60")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown"], action="append", help="run only these families")
+    parser.add_argument("--experiment-size", type=int, default=1_000_000, help="rows for the hot-path experiments")
+    parser.add_argument("--experiment-repeats", type=int, default=2)
+    parser.add_argument("--removal-sizes", type=sizes, default=None, help="activity counts for the deleted/merged-leads scan (default 100000,1000000)")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--json", default=str(Path(__file__).resolve().parent / "results" / "latest.json"),
+                        help="raw results (default benchmarks/results/latest.json)")
+    parser.add_argument("--workdir", default=None, help="keep configs, catalogs, messages and profiles here")
+    parser.add_argument("--from-json", default=None, help="only render the report from saved raw results")
+    args = parser.parse_args()
+    args.leads_sizes = args.leads_sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    args.activity_sizes = args.activity_sizes or ([100_000, 1_000_000] if args.quick else [100_000, 1_000_000, 10_000_000])
+    args.rest_scales = args.rest_scales or ([1.0, 5.0] if args.quick else [1.0, 20.0])
+    if args.quick:
+        args.rows_per_second = max(args.rows_per_second, 50_000)
+    out = Path(args.out)
+    raw = Path(args.json)
+    import report
+    if args.from_json:
+        results = json.loads(Path(args.from_json).read_text())
+        for prof in results.get("profiles", []):  # with --workdir: recompute the tables from the saved .prof files
+            saved = Path(args.workdir or "/nonexistent") / f"profile-{prof['scenario']}-{prof['size']}.prof"
+            if saved.exists():
+                prof["top"] = profile_top(saved)
+        raw.write_text(json.dumps(results, indent=1, default=str))
+        report.write(results, out)
+        return 0
+
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="marketo-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    results: Dict[str, Any] = {
+        "commit": commit, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+        "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
+        "settings": {"rows_per_second": args.rows_per_second, "status_refresh_s": args.status_refresh, "poll_s": args.poll,
+                     "ten_types": TEN_TYPES, "leads10_columns": LEADS10, "leads_sizes": args.leads_sizes,
+                     "activity_sizes": args.activity_sizes, "rest_scales": args.rest_scales},
+        "bulk": [], "types": [], "rest": [], "profiles": [],
+    }
+    started = time.perf_counter()
+    families = args.only or ["leads", "activities", "rest", "removals", "experiments", "breakdown"]
+    try:
+        if "rest" in families:
+            for scale in args.rest_scales:
+                rest_scenarios(scale, args, workdir, results)
+        if "leads" in families:
+            for size in args.leads_sizes:
+                leads_scenarios(size, args, workdir, results)
+        if "activities" in families:
+            for size in args.activity_sizes:
+                activities_scenarios(size, args, workdir, results)
+        if "experiments" in families:
+            experiment_scenarios(args, workdir, results)
+        if "breakdown" in families:
+            log("stage breakdown (benchmarks/breakdown.py)...")
+            size = args.experiment_size
+            out_text = subprocess.run([PYTHON, str(Path(__file__).resolve().parent / "breakdown.py"), "--leads", str(size),
+                                       "--activities", str(size), "--repeat", "3"], capture_output=True, text=True, cwd=ROOT)
+            results["breakdown"] = {"size": size, "text": out_text.stdout.strip(), "error": out_text.stderr[-2000:] if out_text.returncode else ""}
+        if "removals" in families:
+            for size in args.removal_sizes or ([100_000] if args.quick else [100_000, 1_000_000]):
+                removal_scenarios(size, args, workdir, results)
+    finally:
+        results["total_s"] = time.perf_counter() - started
+        strip_journals(results)
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text(json.dumps(results, indent=1, default=str))
+        report.write(results, out)
+        log(f"done in {results['total_s'] / 60:.1f} min; report {out}, raw results {raw}, work files {workdir}")
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
