@@ -128,7 +128,7 @@ def stages(path: Path, stream: str, wanted) -> dict:
             return count
 
     def sink_text():
-        """As run.py: batch bytes joined and decoded, written to the CDK's PRINT_BUFFER (a StringIO emptied every
+        """As run.py did before it wrote bytes: batch bytes joined and decoded, written to the CDK's PRINT_BUFFER (a StringIO emptied every
         0.1 s with getvalue() into sys.__stdout__, which encodes again)."""
         from airbyte_cdk.utils.print_buffer import PrintBuffer
 
@@ -145,11 +145,9 @@ def stages(path: Path, stream: str, wanted) -> dict:
                     append(line_of(convert(row)))
                     if sink.full:
                         for batch in sink.drain():
-                            buffer.write(batch.text)
-                            buffer.write("\n")
+                            buffer.write(batch.data.decode())  # the connector's output path before 0.1.0
                 for batch in sink.drain():
-                    buffer.write(batch.text)
-                    buffer.write("\n")
+                    buffer.write(batch.data.decode())
             buffer.flush()
         finally:
             sys.__stdout__ = real

@@ -74,7 +74,7 @@ def main() -> None:
         def write_raw(self, batch) -> None:
             PRINT_BUFFER.flush()
             out = sys.__stdout__.buffer
-            out.write(batch.text)
+            out.write(batch.data)
             out.write(b"\n")
             self._raw_counts[batch.stream] += batch.count
 

@@ -113,7 +113,7 @@ def _execute(args: List[str], stop_after: Optional[int], clock: Optional[Any] = 
     failure = None
     try:
         source = create_source(args, clock)
-        entrypoint = MarketoEntrypoint(source, write=chunks.append)
+        entrypoint = MarketoEntrypoint(source, write=lambda data: chunks.append(data.decode()))
         for message in entrypoint.run(entrypoint.parse_args(args)):
             chunks.append(message + "\n")
             if stop_after is not None and sum(chunk.count("\n") for chunk in chunks) >= stop_after:

@@ -56,8 +56,8 @@ def test_given_raw_output_when_records_are_sunk_then_batches_of_record_lines():
     for index in range(3):
         sink.append(sink.line_of({"id": index, "name": "東京\u2028"}))
     [batch] = sink.drain()
-    lines = batch.text.split("\n")
-    assert batch.count == 3 and sink.count == 3 and len(lines) == 3
+    lines = batch.data.decode().split("\n")
+    assert batch.count == 3 and sink.count == 3 and lines[-1] == "" and len(lines) == 4
     assert orjson.loads(lines[2]) == {"type": "RECORD", "record": {"stream": "leads", "data": {"id": 2, "name": "東京\u2028"}, "emitted_at": 1700000000000}}
     assert sink.drain() == []
 

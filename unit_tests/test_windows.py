@@ -77,3 +77,27 @@ def test_given_saved_exports_for_other_fields_when_resuming_then_none_is_reused(
     other = lambda window: ExportSpec("leads", window, "updatedAt", ("id", "updatedAt", "email"))
     windows = plan(saved=saved)
     assert windows.resumable(other) == [] and windows.position == START
+
+
+def test_given_an_empty_probe_when_learning_then_the_rate_stays_unknown_and_the_prior_sizes_windows():
+    windows = plan()  # prior 10 MB a day
+    probe = windows.peek(500 * MB)
+    windows.accept(probe)
+    windows.learn(probe, 120, records=0)
+    assert windows.bytes_per_day is None and windows.max_jobs(4) == 1
+    second = windows.peek(150 * MB)
+    assert second.end - second.start == timedelta(days=10)  # 150 MB / (10 MB a day x 1.5)
+
+
+def test_given_an_ample_budget_when_a_rate_is_known_then_windows_are_full_size_at_once():
+    windows = plan(bytes_per_day=100 * 1024)
+    first = windows.peek(500 * MB)
+    windows.accept(first)
+    windows.learn(first, 3 * MB, records=1000)
+    assert windows.peek(500 * MB).end - windows.peek(500 * MB).start == timedelta(days=30)
+
+
+def test_given_a_huge_budget_and_a_tiny_rate_when_planning_then_no_overflow():
+    windows = plan(bytes_per_day=0.0)
+    window = windows.peek(10**15)
+    assert window.end - window.start == timedelta(days=30)

@@ -101,7 +101,7 @@ class ActivitiesLane(PlannedLane):
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
             yield from self._read_file(job, targets)
-        self.plan.learn(window, job.file_size)
+        self.plan.learn(window, job.file_size, job.records)
         for stream in self.streams:
             self.cursors[stream] = max(self.cursors[stream], window.end)
 
@@ -135,7 +135,8 @@ class ActivitiesLane(PlannedLane):
                 context.count(sink.stream, sink.count)
 
     def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink]) -> Iterator[Any]:
-        convert = plan_columns(rows.header, ACTIVITY_COLUMNS).compile() if activities else None
+        plan = plan_columns(rows.header, ACTIVITY_COLUMNS) if activities else None
+        convert, checked = (plan.compile_fast(), plan.checked) if plan else (None, None)
         where = {name: index for index, name in enumerate(rows.header)}
         type_at = where.get("activityTypeId", 0)
         if attributes:
@@ -145,8 +146,12 @@ class ActivitiesLane(PlannedLane):
             if row[type_at] == delete_lead:
                 continue  # Delete Lead comes from deletedleads.json (with its legacy id); never twice
             if activities is not None:
-                activities.append(activities.line_of(convert(row)))
-                if activities.full:
+                try:
+                    record = convert(row)
+                except (ValueError, TypeError, IndexError):
+                    record = checked(row)
+                activities.append(activities.line_of(record))
+                if len(activities.pending) >= activities.BATCH:
                     yield from activities.drain()
             if attributes is not None:
                 raw = row[attributes_at]

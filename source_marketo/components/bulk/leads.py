@@ -52,7 +52,9 @@ class LeadsLane(PlannedLane):
         recently_checked = self.mode_checked_at is not None and context.now - self.mode_checked_at < MODE_RECHECK
         # Without the updatedAt filter a subscription stays in activity mode; ask again once a week.
         self.mode = MODE_ACTIVITY if state.get("mode") == MODE_ACTIVITY and recently_checked else MODE_UPDATED_AT
-        self.deletions_through = parse_cursor(state.get("deletions_through"))
+        # Leads removed before the first sync were never emitted, so they need no tombstone: the first
+        # scan starts at this run (and the checkpoint is saved at once, in case this run stops early).
+        self.deletions_through = parse_cursor(state.get("deletions_through")) or context.now
         self.columns = self._columns(fields, context.selected[LEADS])
         self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
         start = max(settings.start_date, self.cursor - settings.lookback) if self.cursor > settings.start_date else self.cursor
@@ -87,7 +89,7 @@ class LeadsLane(PlannedLane):
             yield from self._read_leads_file(job)
         else:
             yield from self._read_changed_leads(job)
-        self.plan.learn(job.spec.window, job.file_size)
+        self.plan.learn(job.spec.window, job.file_size, job.records)
         self.cursor = max(self.cursor, job.spec.window.end)
 
     # --- state ------------------------------------------------------------------------------
@@ -129,11 +131,16 @@ class LeadsLane(PlannedLane):
         with self.context.open_export(job) as binary:
             rows = ExportRows(binary, job.name())
             with located_errors(rows):
-                convert = plan_columns(rows.header, self.columns).compile()
-                append, line_of = sink.append, sink.line_of
-                for row in rows:
-                    append(line_of(convert(row)))
-                    if sink.full:
+                plan = plan_columns(rows.header, self.columns)
+                convert, checked = plan.compile_fast(), plan.checked
+                append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
+                for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
+                    try:
+                        record = convert(row)
+                    except (ValueError, TypeError, IndexError):
+                        record = checked(row)
+                    append(line_of(record))
+                    if len(pending) >= batch:
                         yield from sink.drain()
             yield from sink.drain()
             report_cleanup(rows, binary.nul_bytes, self.context.runtime.logger)

@@ -45,15 +45,7 @@ class ColumnPlan:
 
     def compile(self) -> Converter:
         """One generated function for the whole row; falls back to the checked path on any surprise."""
-        body = []
-        for name, index, kind in self.columns:
-            expression = "None" if index is None else _INLINE[kind].format(i=index)
-            body.append(f"        {name!r}: {expression},")
-        source = "def convert(row):\n    return {\n" + "\n".join(body) + "\n    }\n"
-        namespace: Dict[str, Any] = dict(_HELPERS)
-        exec(compile(source, "<marketo row converter>", "exec"), namespace)
-        fast: Converter = namespace["convert"]
-        checked = self.checked
+        fast, checked = self.compile_fast(), self.checked
 
         def convert(row: Row) -> Dict[str, Any]:
             try:
@@ -62,6 +54,17 @@ class ColumnPlan:
                 return checked(row)
 
         return convert
+
+    def compile_fast(self) -> Converter:
+        """The generated function alone: for hot loops that catch its errors inline and call ``checked``."""
+        body = []
+        for name, index, kind in self.columns:
+            expression = "None" if index is None else _INLINE[kind].format(i=index)
+            body.append(f"        {name!r}: {expression},")
+        source = "def convert(row):\n    return {\n" + "\n".join(body) + "\n    }\n"
+        namespace: Dict[str, Any] = dict(_HELPERS)
+        exec(compile(source, "<marketo row converter>", "exec"), namespace)
+        return namespace["convert"]
 
     def checked(self, row: Row) -> Dict[str, Any]:
         """Column by column, with the general converters; raises RowError naming the column."""
@@ -95,10 +98,11 @@ def plan_columns(header: Sequence[str], wanted: Sequence[Tuple[str, str, str]]) 
 
 @dataclass
 class RawRecords:
-    """Already-serialized RECORD lines of one stream, newline-separated, passed straight to stdout."""
+    """Already-serialized RECORD lines of one stream, each ending in a newline, passed straight to stdout
+    as bytes (no decode, no text layer: the entrypoint writes them to the stdout file itself)."""
 
     stream: str
-    text: str
+    data: bytes
     count: int
 
 
@@ -130,7 +134,7 @@ class RecordSink:
             )
 
     @property
-    def full(self) -> bool:
+    def full(self) -> bool:  # hot loops inline `len(sink.pending) >= sink.BATCH`
         return len(self.pending) >= self.BATCH
 
     def drain(self) -> List[Union[RawRecords, AirbyteMessage]]:
@@ -140,5 +144,6 @@ class RecordSink:
         self.pending.clear()
         self.count += len(lines)
         if self.raw:
-            return [RawRecords(self.stream, b"\n".join(lines).decode(), len(lines))]
+            lines.append(b"")
+            return [RawRecords(self.stream, b"\n".join(lines), len(lines) - 1)]
         return lines

@@ -31,6 +31,7 @@ HEARTBEAT_SECONDS = 300.0
 # budget, so a job several times bigger than its estimate still cannot push the day over the cap.
 RESERVE_FACTOR = 3  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
 MAX_ATTEMPTS_PER_WINDOW = 2
+MAX_FAILURES_IN_A_ROW = 6  # then the failures are not about window size: splitting further only burns calls
 
 
 class ExportFailed(Exception):
@@ -66,6 +67,7 @@ class LaneState:
     planned_all: bool = False
     failed: Optional[Exception] = None
     dirty: bool = False  # its pending export ids changed: save them in its state
+    failures_in_a_row: int = 0
 
 
 class ExportScheduler:
@@ -270,6 +272,7 @@ class ExportScheduler:
             self._retry_or_split(state, job, f"Marketo no longer knows it ({decision.reason})")
             return
         if job.status is JobStatus.COMPLETED:
+            state.failures_in_a_row = 0
             # Megabytes of jobs that completed before this run are in the day's total already.
             self.budget.settle(job.spec.key, job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
         elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
@@ -288,6 +291,11 @@ class ExportScheduler:
 
     def _retry_or_split(self, state: LaneState, job: ExportJob, why: str) -> None:
         position = state.jobs.index(job)
+        state.failures_in_a_row += 1
+        if state.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+            state.failed = ExportFailed(f"{state.failures_in_a_row} export jobs in a row failed, the last {job.name()}: {why}. Smaller windows did not help; see Marketo's export job list.")
+            self.logger.error(str(state.failed))
+            return
         if job.attempt < MAX_ATTEMPTS_PER_WINDOW:
             self.logger.warning(f"{job.name()} failed ({why}); exporting the window again.")
             state.jobs[position] = ExportJob(job.spec, attempt=job.attempt + 1)

@@ -56,9 +56,10 @@ class WindowPlan:
         rate = self.bytes_per_day if self.bytes_per_day is not None else self.prior_bytes_per_day
         return max(int(rate * window.days * SAFETY), MIN_ESTIMATE)
 
-    def learn(self, window: Window, file_size: Optional[int]) -> None:
-        """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most."""
-        if file_size is None or window.days <= 0:
+    def learn(self, window: Window, file_size: Optional[int], records: Optional[int] = None) -> None:
+        """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most.
+        An empty export (a header only) says nothing about how big a day of data is."""
+        if file_size is None or window.days <= 0 or records == 0:
             return
         rate = file_size / max(window.days, MIN_WINDOW.total_seconds() / 86400)
         self.bytes_per_day = rate if self.bytes_per_day is None else max(rate, self.bytes_per_day * 0.5)
@@ -92,16 +93,19 @@ class WindowPlan:
         return jobs
 
     def _size_for(self, available_bytes: int) -> timedelta:
-        if self.bytes_per_day is None:
-            size = min(self.max_window, PROBE_WINDOW)
+        """The configured window, or less: what the budget affords at the learned rate (at the cautious
+        prior rate until an export with data has been seen)."""
+        if self.bytes_per_day is None:  # nothing learned: the cautious prior rate, after a one-day probe
             rate = self.prior_bytes_per_day
+            size = min(self.max_window, PROBE_WINDOW) if self._last_size is None else self.max_window
         else:
-            size = self.max_window
             rate = max(self.bytes_per_day, 1.0)
-        affordable_days = available_bytes / (rate * SAFETY)
+            size = self.max_window
+        affordable_days = min(available_bytes / (rate * SAFETY), self.max_window.days + 1.0)  # no timedelta overflow
         size = min(size, timedelta(days=affordable_days))
-        if self._last_size is not None:
-            size = min(size, 2 * self._last_size)  # grow by doubling: a quiet stretch says little about the next
+        tight = rate * SAFETY * size.total_seconds() / 86400 > available_bytes / 10
+        if self.bytes_per_day is not None and tight and self._last_size is not None:
+            size = min(size, 2 * self._last_size)  # near the cap, grow by doubling: the rate may be rising
         return max(size, MIN_WINDOW)
 
 
