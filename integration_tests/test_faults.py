@@ -175,3 +175,15 @@ def test_given_a_process_killed_mid_run_when_rerun_with_its_last_state_then_noth
     killed = run("read", config, catalog, stop_after=int(len(whole.messages) * fraction))
     outputs, catalog = sync_until_complete(emulator, config, state=killed.latest_state())
     assert_matches_truth(emulator, config, [killed] + outputs, catalog)
+
+
+def test_given_every_export_failing_when_synced_then_the_lane_stops_after_a_few_and_the_rest_completes(marketo_emulator_factory):
+    emulator = marketo_emulator_factory()
+    config = emulator_config(emulator, activity_type_ids=TYPES)
+    catalog = configured_catalog(run("discover", config).catalog, STREAMS)
+    emulator.faults.add(FaultRule(endpoint="/bulk/v1/leads/export/create.json", job_outcome="Failed", job_error_msg="Internal error"))
+    output = run("read", config, catalog)
+    assert output.failure is not None and output.errors[-1]["failure_type"] == "system_error"
+    assert "export jobs in a row failed" in output.errors[-1]["message"]
+    assert len([job for job in emulator.jobs if job["kind"] == "leads"]) <= 6 + 4  # six failures, and what was in flight
+    assert output.statuses("leads")[-1] == "INCOMPLETE" and output.records("lead_activities") and output.records("programs")

@@ -106,3 +106,12 @@ def test_given_an_old_segmentation_when_its_segment_changes_then_the_segment_is_
     expected = {row["id"] for row in truth(marketo_emulator, "segments") if row["updated_at"] >= config["start_date"]}
     assert expected, "no segment changed after the start date: the scenario proves nothing"
     assert {r["id"] for r in output.records("segments")} == expected
+
+
+def test_given_two_streams_of_one_endpoint_when_read_then_it_is_called_once(marketo_emulator, everything_config):
+    catalog = configured_catalog(discover(everything_config), ["lead_activity_types", "lead_activity_type_attributes", "segmentation", "segments"], mode="full_refresh")
+    marketo_emulator.journal.clear()
+    output = run("read", everything_config, catalog)
+    assert output.failure is None, output.errors
+    assert len(marketo_emulator.journal.calls(endpoint="/rest/v1/activities/types.json")) == 1
+    assert len(marketo_emulator.journal.calls(endpoint="/rest/asset/v1/segmentation.json")) <= 2  # a page, and the repeat that shows the end

@@ -82,7 +82,7 @@ def _cached(runtime: MarketoRuntime, key: str, load):
 
 
 def _result(runtime: MarketoRuntime, path: str) -> List[Any]:
-    reply = runtime.client.get(path)
+    reply = runtime.cached_get(path)
     return list(reply.envelope.result) if reply.envelope else []
 
 

@@ -19,6 +19,11 @@ from airbyte_cdk.sources.types import StreamSlice, StreamState
 from source_marketo.components.runtime import lookup
 
 
+# Read by two streams each (lead_activity_types and lead_activity_type_attributes; segmentation and
+# the parent listing of segments): one call serves both.
+UNCHANGING_WITHIN_A_RUN = frozenset({"/rest/v1/activities/types.json", "/rest/asset/v1/segmentation.json"})
+
+
 @dataclass
 class MarketoRequester(HttpRequester):
     def send_request(
@@ -33,7 +38,9 @@ class MarketoRequester(HttpRequester):
         request_body_json: Optional[Mapping[str, Any]] = None,
         log_formatter: Optional[Callable[[requests.Response], Any]] = None,
     ) -> Optional[requests.Response]:
-        client = lookup(self.config).client
+        runtime = lookup(self.config)
         relative_path = "/" + (path or self.get_path(stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token)).lstrip("/")
         params = self._request_params(stream_state, stream_slice, next_page_token, request_params)
-        return client.get(relative_path, params=params).response
+        if relative_path in UNCHANGING_WITHIN_A_RUN:
+            return runtime.cached_get(relative_path, params).response
+        return runtime.client.get(relative_path, params=params).response

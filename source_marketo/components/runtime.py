@@ -37,7 +37,19 @@ class MarketoRuntime:
     jobs_created: int = 0
     jobs_reused: int = 0
     metadata: Dict[str, Any] = field(default_factory=dict)  # per-run cache of describe/types replies
+    replies: Dict[Any, Any] = field(default_factory=dict)  # per-run cache of replies that do not change
     lock: threading.Lock = field(default_factory=threading.Lock)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+    def cached_get(self, path: str, params: Optional[Mapping[str, Any]] = None):
+        """A GET whose answer does not change within a run (activity types, the segmentation list),
+        asked once however many streams need it."""
+        key = (path, tuple(sorted((params or {}).items())))
+        with self.cache_lock:  # held through the call: a second stream asking at once waits for the first's answer
+            if key not in self.replies:
+                self.replies[key] = self.client.get(path, params=params)
+            return self.replies[key]
 
 
 def build_runtime(settings: MarketoSettings, logger: logging.Logger, clock: Optional[Clock] = None, policy: Optional[RetryPolicy] = None) -> MarketoRuntime:
