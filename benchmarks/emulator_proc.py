@@ -7,15 +7,13 @@ Usage: python benchmarks/emulator_proc.py [--asset-scale K] <python -m integrati
 from __future__ import annotations
 
 import dataclasses
-import signal
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from integration_tests.marketo_emulator.__main__ import options_from, parser  # noqa: E402
+from integration_tests.marketo_emulator.__main__ import options_from, parser, serve  # noqa: E402
 from integration_tests.marketo_emulator.emulator import MarketoEmulator  # noqa: E402
 from integration_tests.marketo_emulator.options import asset_counts  # noqa: E402
 
@@ -28,19 +26,7 @@ def main(argv: list[str]) -> int:
     if args.asset_scale != 1.0:
         counts = {kind: max(1, int(round(n * args.asset_scale))) for kind, n in asset_counts(options).items()}
         options = dataclasses.replace(options, asset_counts=counts)
-    emulator = MarketoEmulator(options)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    emulator.start()
-    print(emulator.base_url, flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0
+    return serve(MarketoEmulator(options), describe=False)
 
 
 if __name__ == "__main__":

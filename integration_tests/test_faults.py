@@ -31,6 +31,15 @@ def next_chicago_midnight(emulator) -> float:
     return (midnight - now).total_seconds()
 
 
+def per_chicago_day(items):
+    """(ISO time, amount) pairs summed per Marketo day (US Central)."""
+    days = {}
+    for when, amount in items:
+        day = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(ZoneInfo("America/Chicago")).date()
+        days[day] = days.get(day, 0) + amount
+    return days
+
+
 def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=(), state=None):
     """Sync; when a run stops at a daily limit, let Marketo's day roll over and sync again from its state.
     ``faults`` are installed after discovery, so they hit the sync."""
@@ -140,10 +149,7 @@ def test_given_a_daily_call_cap_when_synced_then_it_is_never_exceeded(marketo_em
     outputs, catalog = sync_until_complete(emulator, config, max_runs=25)
     assert len(outputs) > 1
     assert "daily API call limit set for this connector" in outputs[0].errors[-1]["message"]
-    per_day = {}
-    for entry in emulator.journal.counted():
-        day = datetime.fromisoformat(entry.time.replace("Z", "+00:00")).astimezone(ZoneInfo("America/Chicago")).date()
-        per_day[day] = per_day.get(day, 0) + 1
+    per_day = per_chicago_day((entry.time, 1) for entry in emulator.journal.counted())
     assert max(per_day.values()) <= 30, per_day
     assert_matches_truth(emulator, config, outputs, catalog)
 
@@ -155,11 +161,7 @@ def test_given_a_daily_export_cap_when_synced_then_the_megabytes_stay_under_it(m
     start = (emulator.clock.now() - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=start)
     outputs, catalog = sync_until_complete(emulator, config, max_runs=30)
-    per_day = {}
-    for job in emulator.jobs:
-        if job["status"] == "Completed":
-            day = datetime.fromisoformat(job["finishedAt"].replace("Z", "+00:00")).astimezone(ZoneInfo("America/Chicago")).date()
-            per_day[day] = per_day.get(day, 0) + job["bytes"]
+    per_day = per_chicago_day((job["finishedAt"], job["bytes"]) for job in emulator.jobs if job["status"] == "Completed")
     assert len(per_day) > 1, "the cap never stopped a run"
     assert max(per_day.values()) <= 1024 * 1024, per_day
     assert_matches_truth(emulator, config, outputs, catalog)

@@ -80,16 +80,15 @@ def fake_start(text: str):
     return (datetime.now(timezone.utc) - timedelta(seconds=float(hit.group(1)) * unit)).replace(microsecond=0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    emulator = MarketoEmulator(options_from(args))
-    emulator.verbose = args.verbose
+def serve(emulator: MarketoEmulator, describe: bool = True) -> int:
+    """Start, print the base URL first (flushed), serve until SIGTERM or Ctrl-C, stop cleanly."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     emulator.start()
     print(emulator.base_url, flush=True)
-    info = {k: v for k, v in emulator.info().items() if k != "options"}
-    print(json.dumps(info), file=sys.stderr, flush=True)
+    if describe:
+        info = {k: v for k, v in emulator.info().items() if k != "options"}
+        print(json.dumps(info), file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             pass
@@ -98,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emulator.stop()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    emulator = MarketoEmulator(options_from(args))
+    emulator.verbose = args.verbose
+    return serve(emulator)
 
 
 if __name__ == "__main__":

@@ -71,11 +71,6 @@ def as_emitted(value: Any) -> Any:
     return value
 
 
-def removed_ids(emulator) -> Tuple[set, set]:
-    deleted = {item["id"] for item in emulator.truth.deleted_leads()}
-    return deleted, deleted | {item["id"] for item in emulator.truth.merged_leads()}
-
-
 def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_what_the_connector_emits(marketo_emulator_factory, tmp_path):
     # Two full syncs follow each other (the example's, then the connector's own): no 100-calls-per-20-s wait.
     emulator = marketo_emulator_factory(leads=300, activities=3000, hostile=True, rate_limit_calls=0)
@@ -111,9 +106,9 @@ def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_wh
         # value is ["null", "integer", "string"] in the schema: PyAirbyte makes it VARCHAR
         assert attributes[record["id"]] == (None if record["value"] is None else str(record["value"]))
 
-    _, removed = removed_ids(emulator)
-    assert set(leads) == {lead["id"] for lead in emulator.truth.leads()} | removed
-    assert {lead_id for lead_id, row in leads.items() if row["deleted_at"] is not None} == removed
+    # a first sync: leads removed before it were never synced, so they get no deleted_at row
+    assert set(leads) == {lead["id"] for lead in emulator.truth.leads()}
+    assert not {lead_id for lead_id, row in leads.items() if row["deleted_at"] is not None}
     assert summary["row_counts"]["lead_activity_types"] == len(emulator.truth.activity_types())
 
 
@@ -121,10 +116,14 @@ def test_given_a_synced_cache_then_the_example_queries_agree_with_the_ground_tru
     emulator = marketo_emulator_factory(leads=300, activities=3000)
     _, config_path = given_a_config_file(tmp_path, emulator)
     db_path = tmp_path / "marketo.duckdb"
-    _, summary = run_example(tmp_path, "--config", config_path, "--cache", str(db_path))
+    run_example(tmp_path, "--config", config_path, "--cache", str(db_path))
+    changes = emulator.tick(seconds=1800, new_leads=0, updated_leads=0, deleted_leads=2, merged_leads=2, new_activities=0)
+    emulator.clock.advance(120)  # the newest minute is left to the next run
+    _, summary = run_example(tmp_path, "--config", config_path, "--cache", str(db_path), "--incremental")
     queries, counts = summary["queries"], summary["row_counts"]
     assert set(counts) == {"leads", "lead_activities", "lead_activity_types", "email", "programs", "campaigns"}
-    deleted, removed = removed_ids(emulator)
+    deleted = set(changes["deleted_leads"])
+    removed = deleted | {merge["loser"] for merge in changes["merged_leads"]}
 
     assert queries["lead_counts"] == [{"rows": counts["leads"], "live": len(emulator.truth.leads()), "deleted_or_merged": len(removed)}]
     assert queries["removed_leads"]
@@ -156,8 +155,8 @@ def test_given_no_config_when_the_example_runs_then_it_syncs_the_bundled_emulato
     assert result.stdout.startswith("Marketo emulator at http://127.0.0.1:")
     assert Path(summary["cache"]) == (tmp_path / DEFAULT_CACHE).resolve()
     assert (tmp_path / DEFAULT_CACHE).is_file()
-    assert summary["row_counts"]["leads"] == 100  # 98 live, 1 deleted, 1 merged away
-    assert summary["queries"]["lead_counts"] == [{"rows": 100, "live": 98, "deleted_or_merged": 2}]
+    assert summary["row_counts"]["leads"] == 98  # 98 live; the seeded deletion and merge predate the first sync
+    assert summary["queries"]["lead_counts"] == [{"rows": 98, "live": 98, "deleted_or_merged": 0}]
     for title in ("Rows per table", "Activities per activity type", "Email assets per workspace", "Top emails by deliveries"):
         assert title in result.stdout
 
@@ -174,7 +173,7 @@ def test_given_a_synced_cache_when_changes_follow_and_the_example_runs_increment
     assert second["processed_records"] < first["processed_records"] / 4  # only what changed was read
     leads = {row["id"]: row for row in table(db_path, "select id, email, updated_at, deleted_at from leads")}
     assert second["row_counts"]["leads"] == len(leads)  # merged on the primary key: one row per lead
-    _, removed = removed_ids(emulator)
+    removed = set(changes["deleted_leads"]) | {merge["loser"] for merge in changes["merged_leads"]}
     live = {lead["id"]: lead for lead in emulator.truth.leads()}
     assert set(leads) == set(live) | removed
     assert {lead_id for lead_id, row in leads.items() if row["deleted_at"] is not None} == removed
