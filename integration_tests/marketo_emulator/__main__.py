@@ -45,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     add("--max-concurrent-calls", type=int, default=10, help="calls in flight, 0 disables (default 10)")
     add("--no-updated-at-filter", action="store_true",
         help="answer 1035 to bulk lead updatedAt/smart-list filters (a subscription without them)")
+    add("--max-bulk-activity-types", type=int, default=0,
+        help="refuse bulk activity exports with more type ids than this with 1003 (default 0: no limit, as documented)")
     add("--hostile", action="store_true", help="hostile content: NUL bytes, control characters, 'null' strings...")
     add("--anchor", default=None, help="ISO instant where generated history ends (default: now)")
     add("--fake-clock", default=None, metavar="ISO",
@@ -67,6 +69,7 @@ def options_from(args) -> EmulatorOptions:
         daily_call_quota=args.daily_call_quota, daily_export_mb=args.daily_export_mb,
         rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
+        max_bulk_activity_types=args.max_bulk_activity_types,
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
         port=args.port, activity_page_scan=args.activity_page_scan)
 

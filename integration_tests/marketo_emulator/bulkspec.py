@@ -91,7 +91,7 @@ def normalise_lead_filter(filter_spec: dict) -> dict:
     return filter_spec
 
 
-def activity_request(body) -> tuple[str, dict]:
+def activity_request(body, max_types: int = 0) -> tuple[str, dict]:
     fmt, request = _common(body)
     filters = request["rawFilter"]
     if "createdAt" not in filters:
@@ -106,6 +106,8 @@ def activity_request(body) -> tuple[str, dict]:
         unknown = [t for t in type_ids if t not in TYPES]
         if unknown:
             raise MarketoError("1003", f"Invalid activity type id: {unknown[0]}")
+        if max_types and len(type_ids) > max_types:
+            raise MarketoError("1003", f"Too many activity type ids: {len(type_ids)} given, at most {max_types} allowed")
     ids, values = filters.get("primaryAttributeValueIds"), filters.get("primaryAttributeValues")
     if ids is not None and values is not None:
         raise MarketoError("1003", "primaryAttributeValueIds and primaryAttributeValues are mutually exclusive")

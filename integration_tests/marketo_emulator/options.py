@@ -26,6 +26,9 @@ class EmulatorOptions:
     daily_call_quota: int = 50_000
     daily_export_mb: float = 500.0
     updated_at_filter: bool = True  # False answers 1035 like a subscription without "Corona"
+    # Marketo documents no maximum for a bulk activity type list; N > 0 refuses longer lists with 1003
+    # (a what-if for the connector's type-list split; the real code and message are unconfirmed)
+    max_bulk_activity_types: int = 0
     hostile: bool = False
     clock: Any = None  # RealClock when None
     anchor: datetime | None = None  # generated history ends here; default: the clock's now at start

@@ -26,7 +26,7 @@ def create(ctx: Ctx) -> Reply:
             fmt, request = lead_request(body, state.assets, state.options.updated_at_filter)
         request["filter"] = normalise_lead_filter(request["filter"])
     else:
-        fmt, request = activity_request(body)
+        fmt, request = activity_request(body, state.options.max_bulk_activity_types)
     request.pop("rawFilter", None)
     job = state.jobs.create(ctx.client_id, _kind(ctx), fmt, request)
     if ctx.fault is not None and ctx.fault.job_outcome:

@@ -181,6 +181,16 @@ def test_activity_export_validation(marketo_emulator):
     assert client.create_job("activities", {"filter": {"createdAt": window, "activityTypeIds": many}})["success"] is True
 
 
+def test_activity_type_list_cap_is_a_what_if_switch(marketo_emulator_factory):
+    capped = marketo_emulator_factory(max_bulk_activity_types=4)
+    client = ApiClient(capped)
+    window = lead_window(capped)
+    error = _create_error(client, "activities", {"filter": {"createdAt": window, "activityTypeIds": [1, 2, 6, 7, 12]}})
+    assert error["code"] == "1003" and "at most 4" in error["message"]
+    assert client.create_job("activities", {"filter": {"createdAt": window, "activityTypeIds": [1, 2, 6, 7]}})["success"] is True
+    assert client.create_job("activities", {"filter": {"createdAt": window}})["success"] is True  # no list: every type
+
+
 def test_unknown_export_id(marketo_emulator):
     client = ApiClient(marketo_emulator)
     assert client.job_call("leads", "00000000-0000-0000-0000-000000000000", "status")["errors"][0]["code"] == "1003"
