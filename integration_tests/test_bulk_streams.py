@@ -1,8 +1,10 @@
 """leads, lead_activities and lead_activity_attributes end to end against the emulator."""
 
+from datetime import timedelta
 
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
 from integration_tests.harness import configured_catalog, dedupe, emulator_config, run
+from source_marketo.components.types import format_datetime
 
 BULK = ["leads", "lead_activities", "lead_activity_attributes"]
 TYPES = (1, 2, 6, 10, 12, 13, 22, 24, 32, 37, 46)
@@ -96,6 +98,70 @@ def test_given_many_activity_types_when_synced_then_one_export_per_window_and_jo
     usage = marketo_emulator.usage
     assert usage["peak_processing_jobs"] <= 2 and usage["peak_queued_jobs"] <= 10
     assert not marketo_emulator.journal.calls(error_code="1029")
+
+
+GROUPED_TYPES = (1, 2, 6, 10, 12, 13, 22, 24)
+
+
+def grouped_config(emulator):
+    """Where the emulator's activities are (its last 60 days), in two-week windows: few exports per group."""
+    start = (emulator.clock.now() - timedelta(days=61)).replace(microsecond=0)
+    return emulator_config(emulator, activity_type_ids=",".join(map(str, GROUPED_TYPES)), export_window_days=14, start_date=format_datetime(start))
+
+
+def assert_activities_match(emulator, records, attributes, types, since):
+    latest = dedupe(records, "activity_date")
+    assert latest == expected_activities(emulator, types, since)
+    assert {r["id"]: r for r in attributes} == expected_attributes(emulator, types, since)
+
+
+def test_given_marketo_refuses_a_long_type_list_when_synced_then_the_types_go_in_groups_and_nothing_is_lost(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(max_bulk_activity_types=3)  # a what-if: Marketo documents no maximum
+    config = grouped_config(emulator)
+    streams = ["lead_activities", "lead_activity_attributes"]
+    first, _ = read_bulk(emulator, config, streams=streams)
+    assert first.failure is None, first.errors
+    assert any("refused the activity type list" in message for message in first.logs("WARN"))
+    assert len(emulator.journal.calls(error_code="1003")) == 3  # 8 types -> 4 + 4, each 4 -> 2 + 2; then never again
+    assert first.stream_state("lead_activities")["type_groups"] == [[1, 2], [6, 10], [12, 13], [22, 24]]
+    records = first.records("lead_activities")
+    assert len(records) == len({r["id"] for r in records})  # each activity once: the groups do not overlap
+    assert_activities_match(emulator, records, first.records("lead_activity_attributes"), GROUPED_TYPES, config["start_date"])
+    jobs = [job for job in emulator.jobs if job["kind"] == "activities"]
+    by_window = {}
+    for job in jobs:
+        window = tuple(sorted(job["request"]["filter"]["createdAt"].items()))
+        assert len(job["request"]["activityTypeIds"]) <= 3
+        by_window.setdefault(window, []).append(tuple(job["request"]["activityTypeIds"]))
+    for window, groups in by_window.items():
+        assert sorted(t for group in groups for t in group) == sorted(GROUPED_TYPES), window  # every type, once per window
+
+    emulator.tick(seconds=1800, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=20)
+    emulator.clock.advance(120)
+    refusals = len(emulator.journal.calls(error_code="1003"))
+    second, _ = read_bulk(emulator, config, state=first.latest_state(), streams=streams)
+    assert second.failure is None, second.errors
+    assert len(emulator.journal.calls(error_code="1003")) == refusals  # the groups came from the state
+    assert_activities_match(emulator, records + second.records("lead_activities"),
+                            first.records("lead_activity_attributes") + second.records("lead_activity_attributes"), GROUPED_TYPES, config["start_date"])
+
+
+def test_given_a_grouped_run_killed_midway_when_rerun_then_nothing_is_lost_and_its_exports_are_reused(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(max_bulk_activity_types=4)
+    config = grouped_config(emulator)
+    full, _ = read_bulk(emulator, config, streams=["lead_activities"])
+    emulator.reset()
+    killed, _ = read_bulk(emulator, config, streams=["lead_activities"], stop_after=len(full.messages) // 2)
+    state = killed.stream_state("lead_activities")
+    pending = [entry["export_id"] for entry in state["pending_exports"]]
+    assert pending and all(len(entry["type_ids"]) == 4 for entry in state["pending_exports"])
+    first_seq = len(emulator.journal)
+    rerun, _ = read_bulk(emulator, config, state=killed.latest_state(), streams=["lead_activities"])
+    assert rerun.failure is None, rerun.errors
+    downloads = [entry.path for entry in emulator.journal.entries[first_seq:] if entry.endpoint.endswith("/file.json")]
+    for export_id in pending:
+        assert any(export_id in path for path in downloads), f"export {export_id} was not reused"
+    assert dedupe(killed.records("lead_activities") + rerun.records("lead_activities"), "activity_date") == expected_activities(emulator, GROUPED_TYPES, config["start_date"])
 
 
 def test_given_a_run_killed_midway_when_rerun_with_its_last_state_then_nothing_is_lost_and_exports_are_reused(marketo_emulator_factory):

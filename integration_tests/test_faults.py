@@ -179,13 +179,28 @@ def test_given_a_process_killed_mid_run_when_rerun_with_its_last_state_then_noth
     assert_matches_truth(emulator, config, [killed] + outputs, catalog)
 
 
-def test_given_every_export_failing_when_synced_then_the_lane_stops_after_a_few_and_the_rest_completes(marketo_emulator_factory):
-    emulator = marketo_emulator_factory()
+def read_with_a_failing_lane(emulator, fault: FaultRule):
+    """One sync of every stream with ``fault`` installed; it must end with a system error."""
     config = emulator_config(emulator, activity_type_ids=TYPES)
     catalog = configured_catalog(run("discover", config).catalog, STREAMS)
-    emulator.faults.add(FaultRule(endpoint="/bulk/v1/leads/export/create.json", job_outcome="Failed", job_error_msg="Internal error"))
+    emulator.faults.add(fault)
     output = run("read", config, catalog)
     assert output.failure is not None and output.errors[-1]["failure_type"] == "system_error"
-    assert "export jobs in a row failed" in output.errors[-1]["message"]
+    return output, output.errors[-1]["message"]
+
+
+def test_given_every_export_failing_when_synced_then_the_lane_stops_after_a_few_and_the_rest_completes(marketo_emulator_factory):
+    emulator = marketo_emulator_factory()
+    output, message = read_with_a_failing_lane(emulator, FaultRule(endpoint="/bulk/v1/leads/export/create.json", job_outcome="Failed", job_error_msg="Internal error"))
+    assert "export jobs in a row failed" in message
     assert len([job for job in emulator.jobs if job["kind"] == "leads"]) <= 6 + 4  # six failures, and what was in flight
     assert output.statuses("leads")[-1] == "INCOMPLETE" and output.records("lead_activities") and output.records("programs")
+
+
+def test_given_marketo_refusing_every_activity_export_when_synced_then_that_lane_stops_within_a_few_calls_and_the_rest_completes(marketo_emulator_factory):
+    """A refusal that is not about the type list: splitting it reaches a single type within log2(n) calls, then stops."""
+    emulator = marketo_emulator_factory()
+    output, message = read_with_a_failing_lane(emulator, FaultRule(endpoint="/bulk/v1/activities/export/create.json", error_code="1003", error_message="Invalid data"))
+    assert "Marketo refused to create the activities export" in message and "1003 'Invalid data'" in message
+    assert len(emulator.journal.calls(endpoint="/bulk/v1/activities/export/create.json")) <= 4  # 6 types -> 3 -> 1: three refusals
+    assert output.statuses("lead_activities")[-1] == "INCOMPLETE" and output.records("leads") and output.records("programs")

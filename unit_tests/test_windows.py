@@ -56,7 +56,7 @@ def test_given_a_busy_then_quiet_window_when_learning_then_the_rate_falls_slowly
     assert windows.bytes_per_day == 50 * MB
 
 
-def spec(window):
+def spec(window, group=None):
     return ExportSpec("leads", window, "updatedAt", ("id", "updatedAt"))
 
 
@@ -74,7 +74,7 @@ def test_given_saved_exports_when_resuming_then_the_contiguous_matching_chain_is
 def test_given_saved_exports_for_other_fields_when_resuming_then_none_is_reused():
     first = Window(START, START + timedelta(days=1))
     saved = saved_exports([ExportJob(spec(first), export_id="a")])
-    other = lambda window: ExportSpec("leads", window, "updatedAt", ("id", "updatedAt", "email"))
+    other = lambda window, group: ExportSpec("leads", window, "updatedAt", ("id", "updatedAt", "email"))
     windows = plan(saved=saved)
     assert windows.resumable(other) == [] and windows.position == START
 
@@ -101,3 +101,50 @@ def test_given_a_huge_budget_and_a_tiny_rate_when_planning_then_no_overflow():
     windows = plan(bytes_per_day=0.0)
     window = windows.peek(10**15)
     assert window.end - window.start == timedelta(days=30)
+
+
+def typed(window, group):
+    return ExportSpec("activities", window, "createdAt", ("marketoGUID",), group or (1, 12, 13))
+
+
+def test_given_exports_saved_per_type_group_when_resuming_then_each_chain_is_reused_and_a_short_one_is_filled_up():
+    a, b = (1,), (12, 13)
+    first = Window(START, START + timedelta(days=1))
+    second = Window(first.end, first.end + timedelta(days=30))
+    jobs = [ExportJob(typed(first, a), export_id="1a"), ExportJob(typed(first, b), export_id="1b"),
+            ExportJob(typed(second, a), export_id="2a"), ExportJob(typed(second, b))]  # killed before 2b was created
+    saved = saved_exports(jobs, grouped=True)
+    assert [entry["type_ids"] for entry in saved] == [[1], [12, 13], [1]]
+    windows = plan(saved=saved)
+    resumed = windows.resumable(typed, START, groups=[a, b])
+    assert [(job.export_id, job.spec.activity_type_ids, job.spec.window) for job in resumed] == [
+        ("1a", a, first), ("1b", b, first), ("2a", a, second), (None, b, second)]
+    assert windows.position == second.end
+
+
+def test_given_exports_saved_without_groups_when_the_lane_now_exports_in_groups_then_none_is_reused():
+    first = Window(START, START + timedelta(days=1))
+    saved = saved_exports([ExportJob(typed(first, None), export_id="x")])
+    assert "type_ids" not in saved[0]
+    windows = plan(saved=saved)
+    assert windows.resumable(typed, START, groups=[(1,), (12, 13)]) == [] and windows.position == START
+
+
+def test_given_a_group_emitted_past_the_cursor_when_resuming_then_its_chain_starts_where_it_was_emitted_to():
+    a, b = (1,), (12, 13)
+    first = Window(START, START + timedelta(days=14))
+    second = Window(first.end, first.end + timedelta(days=14))
+    # a's export of the first window was emitted (so not saved); the stream's cursor stays at START until b's is
+    saved = saved_exports([ExportJob(typed(first, b), export_id="1b"), ExportJob(typed(second, a), export_id="2a")], grouped=True)
+    windows = plan(start=START - timedelta(hours=1), saved=saved)  # the lookback
+    resumed = windows.resumable(typed, START, groups=[a, b], ahead={a: first.end})
+    assert [(job.export_id, job.spec.activity_type_ids, job.spec.window) for job in resumed] == [
+        ("1b", b, first), ("2a", a, second), (None, b, second)]
+
+
+def test_given_windows_planned_at_the_prior_rate_when_sized_then_they_are_whole_seconds():
+    windows = plan(prior_bytes_per_day=7 * MB)
+    windows.accept(windows.peek(123_456_789))  # the one-day probe
+    size = windows.peek(123_456_789)
+    size = size.end - size.start
+    assert timedelta(days=11) < size < timedelta(days=12) and size.microseconds == 0  # 123,456,789 B / (7 MB x 1.5) a day

@@ -6,10 +6,15 @@ comes from ``activities/deletedleads.json``); columns ``marketoGUID, leadId, act
 activityTypeId, campaignId, primaryAttributeValueId, primaryAttributeValue, attributes``, the last
 one a JSON object keyed by attribute display name. One job per window covers every configured
 type, and both streams read the same file, so the attributes cost no extra job or megabyte.
+
+Marketo documents no maximum for the bulk type list. Should it refuse one anyway, the lane splits
+the refused list in two and exports each window once per group from then on (the groups are kept
+in state); the cursor moves over a window only when every type has been emitted up to its end.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -21,7 +26,7 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import WindowPlan, cursor_text, parse_cursor, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, saved_exports
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.types import rfc3339
 
@@ -68,31 +73,84 @@ class ActivitiesLane(PlannedLane):
         self.cursors: Dict[str, datetime] = {}
         saved: List[Dict[str, Any]] = []
         rate = None
+        saved_groups, saved_through = None, None
         for stream in self.streams:
             state = context.input_state(stream)
             self.cursors[stream] = parse_cursor(state.get(CURSOR)) or settings.start_date
             saved = saved or list(state.get("pending_exports") or [])
             rate = rate or state.get("bytes_per_day")
+            if not saved_groups and state.get("type_groups"):
+                saved_groups, saved_through = state.get("type_groups"), state.get("groups_through")
+        self.groups: List[Group] = type_groups(saved_groups, self.type_ids)
+        # Where each group had been emitted to when the last run stopped (groups run ahead of the cursor).
+        self._ahead: Dict[Group, datetime] = {}
+        if self.grouped and isinstance(saved_through, list) and len(saved_through) == len(self.groups):
+            self._ahead = {group: moment for group, moment in zip(self.groups, map(parse_cursor, saved_through)) if moment is not None}
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         start = min(self.cursors.values(), default=settings.start_date)
         start = max(settings.start_date, start - settings.lookback) if start > settings.start_date else start
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, rate, saved)
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []
+        # How far each type (None: every type of the one export) has been emitted in this run: a stream's
+        # cursor moves to the least of them, so a window exported in groups counts once all are in.
+        self._emitted: Dict[Optional[int], datetime] = {type_id: start for type_id in (self.type_ids or (None,))}
+        for group, moment in self._ahead.items():
+            self._emitted.update({type_id: max(start, moment) for type_id in group or ()})
+        self._window: Optional[Window] = None  # the window being handed out group by group
+        self._window_groups: List[Group] = []
+        self._window_parts: Dict[Window, List[Any]] = {}  # types, bytes and records of a grouped window so far
 
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
-        return self.plan.resumable(self._spec, min(self.cursors.values(), default=None)) if self.exports_anything else []
+        if not self.exports_anything:
+            return []
+        groups = self.groups if self.grouped else (None,)
+        return self.plan.resumable(self._spec, min(self.cursors.values(), default=None), groups, self._ahead)
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        return super().peek(available_bytes) if self.exports_anything else None
+        if not self.exports_anything:
+            return None
+        if self._window is not None:
+            return self._spec(self._window, self._window_groups[0])
+        window = self.plan.peek(available_bytes)
+        return self._spec(window, self.groups[0]) if window else None
+
+    def accept(self, spec: ExportSpec) -> None:
+        if self._window is None:
+            self._window, self._window_groups = spec.window, list(self.groups)
+        handed = set(spec.activity_type_ids or ())  # a refused group's halves are in the scheduler's hands
+        self._window_groups = [group for group in self._window_groups if group is not None and not set(group) <= handed]
+        if not self._window_groups:
+            self.plan.accept(self._window)
+            self._window = None
+
+    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
+        halves = self.plan.split(spec.window)
+        return [replace(spec, window=window) for window in halves] if halves else None
+
+    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]:
+        """Marketo refused an export with several types: export them in two groups from now on."""
+        types = spec.activity_type_ids or ()
+        if len(types) < 2:
+            return None
+        middle = len(types) // 2
+        first, second = types[:middle], types[middle:]
+        at = self.groups.index(types) if types in self.groups else len(self.groups)
+        self.groups[at:at + 1] = [first, second]
+        self.context.runtime.logger.warning(
+            f"Marketo refused the activity type list of the {spec.describe()} ({reason}). Exporting the types "
+            f"in {len(self.groups)} groups from now on, one export per group and window: "
+            + "; ".join(",".join(map(str, group or ())) for group in self.groups) + "."
+        )
+        return [replace(spec, activity_type_ids=first), replace(spec, activity_type_ids=second)]
 
     def unsupported(self, spec: ExportSpec, reason: str) -> None:
         raise RuntimeError(f"Marketo refused the activity export filter: {reason}")
 
     def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
-        self._pending = saved_exports(jobs)
+        self._pending = saved_exports(jobs, self.grouped)
         for stream in self.streams:
             yield state_message(stream, self.state_of(stream))
 
@@ -101,22 +159,54 @@ class ActivitiesLane(PlannedLane):
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
             yield from self._read_file(job, targets)
-        self.plan.learn(window, job.file_size, job.records)
+        self._learn(job)
+        for type_id in job.spec.activity_type_ids or (None,):
+            self._emitted[type_id] = max(self._emitted.get(type_id, window.end), window.end)
+        through = min(self._emitted.values())
         for stream in self.streams:
-            self.cursors[stream] = max(self.cursors[stream], window.end)
+            self.cursors[stream] = max(self.cursors[stream], through)
+
+    def estimate(self, spec: ExportSpec) -> int:
+        """A group's share of the window's estimate, by its number of types: the groups of a window
+        together are estimated as the window's one export would be, so grouping costs no window size."""
+        whole = self.plan.estimate(spec.window)
+        if not self.grouped or not spec.activity_type_ids or not self.type_ids:
+            return whole
+        return int(whole * len(spec.activity_type_ids) / len(self.type_ids)) + 1
 
     # --- internals --------------------------------------------------------------------------
 
-    def _spec(self, window: Window) -> ExportSpec:
+    def _learn(self, job: ExportJob) -> None:
+        """How big a day of data is, from a whole window: its one export, or the sum of its groups' files."""
+        window, types = job.spec.window, job.spec.activity_type_ids
+        if not self.grouped or not types or not self.type_ids:
+            self.plan.learn(window, job.file_size, job.records)
+            return
+        seen = self._window_parts.setdefault(window, [set(), 0, 0])
+        seen[0].update(types)
+        seen[1] += job.file_size or 0
+        seen[2] += job.records or 0
+        if seen[0] >= set(self.type_ids):
+            del self._window_parts[window]
+            self.plan.learn(window, seen[1], seen[2])
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.groups) > 1
+
+    def _spec(self, window: Window, group: Group = None) -> ExportSpec:
         fields = [source for _, source, _ in ACTIVITY_COLUMNS if source]
         if ATTRIBUTES in self.streams:
             fields.append("attributes")
-        return ExportSpec("activities", window, "createdAt", tuple(fields), self.type_ids)
+        return ExportSpec("activities", window, "createdAt", tuple(fields), group if group is not None else self.type_ids)
 
     def state_of(self, stream: str) -> Dict[str, Any]:
         state: Dict[str, Any] = {CURSOR: cursor_text(self.cursors[stream]), "pending_exports": self._pending}
         if self.plan.bytes_per_day is not None:
             state["bytes_per_day"] = round(self.plan.bytes_per_day)
+        if self.grouped:
+            state["type_groups"] = [list(group or ()) for group in self.groups]
+            state["groups_through"] = [cursor_text(min(self._emitted[type_id] for type_id in group or ())) for group in self.groups]
         if stream == ACTIVITIES and self.deletes_through is not None:
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
@@ -172,6 +262,19 @@ class ActivitiesLane(PlannedLane):
         for sink in (activities, attributes):
             if sink is not None:
                 yield from sink.drain()
+
+
+def type_groups(saved: Any, type_ids: Optional[Tuple[int, ...]]) -> List[Group]:
+    """The groups a refused type list was split into by an earlier run, if they still partition the
+    configured types; else the configured list as one group (None: every type, no list at all)."""
+    if type_ids and isinstance(saved, list) and len(saved) > 1:
+        try:
+            groups = [tuple(int(type_id) for type_id in group) for group in saved]
+        except (TypeError, ValueError):
+            groups = []
+        if groups and all(groups) and sorted(t for group in groups for t in group) == sorted(type_ids):
+            return list(groups)
+    return [type_ids]
 
 
 def _attributes(loads, raw: str, rows: ExportRows, guid: str) -> Dict[str, Any]:

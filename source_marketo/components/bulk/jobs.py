@@ -141,7 +141,8 @@ class BulkApi:
         self.client = client
 
     def create(self, job: ExportJob) -> Decision:
-        reply = self.client.post_json(f"/bulk/v1/{job.spec.kind}/export/create.json", job.spec.body(), accept=self.SPECIAL)
+        """A refusal (FAIL: 1003, 413...) comes back as a decision: the lane may ask in smaller parts."""
+        reply = self.client.post_json(f"/bulk/v1/{job.spec.kind}/export/create.json", job.spec.body(), accept=self.SPECIAL + (Action.FAIL,))
         if reply.decision.action is Action.OK:
             job.update(_first(reply.envelope, job))
         return reply.decision

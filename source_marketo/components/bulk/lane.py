@@ -31,3 +31,7 @@ class PlannedLane:
     def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
         halves = self.plan.split(spec.window)
         return [self._spec(window) for window in halves] if halves else None
+
+    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]:
+        """Specs that ask for the same in smaller parts after Marketo refused ``spec``; None: no way round."""
+        return None

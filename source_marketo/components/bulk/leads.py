@@ -64,7 +64,7 @@ class LeadsLane(PlannedLane):
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
-        return self.plan.resumable(self._spec, self.cursor)
+        return self.plan.resumable(lambda window, _group: self._spec(window), self.cursor)
 
     def estimate(self, spec: ExportSpec) -> int:
         # In activity mode a window's export holds one small column (leadId), not whole leads.

@@ -55,6 +55,8 @@ class Lane(Protocol):
 
     def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]: ...
 
+    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]: ...
+
     def consume(self, job: ExportJob) -> Iterator[Any]: ...
 
     def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]: ...
@@ -157,11 +159,14 @@ class ExportScheduler:
         return [job for state in self._lanes for job in state.jobs if job.export_id and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
 
     def _fill(self) -> None:
-        for job in [job for state in self._lanes for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
+        working = [state for state in self._lanes if state.failed is None]
+        for job in [job for state in working for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
             if not self._enqueue(job):
                 return  # the queue is full: nothing new until a slot frees
-        for state in self._lanes:
+        for state in working:
             for job in list(state.jobs):
+                if state.failed is not None:
+                    break
                 if job.export_id is None and len(self._active()) < self.depth:
                     self._create(state, job)
         while len(self._active()) < self.depth and self._limit is None:
@@ -205,12 +210,29 @@ class ExportScheduler:
             state.jobs.remove(job)
             state.lane.unsupported(job.spec, decision.reason)
             return True
+        if decision.action is Action.FAIL:
+            return self._refused(state, job, decision.reason)
         self.jobs_created += 1
         job.seen_unfinished = True
         self.budget.reserve(job.spec.key, estimate)
         self.logger.info(f"Created {job.name()}.")
         state.dirty = True
         return self._enqueue(job)
+
+    def _refused(self, state: LaneState, job: ExportJob, reason: str) -> bool:
+        """Marketo refused to create the export: ask in smaller parts if the lane knows how (the first
+        part at once: a refusal that has nothing to do with size shows within a few calls), else the
+        lane stops with Marketo's words and the other lanes go on."""
+        parts = state.lane.refused(job.spec, reason)
+        if not parts:
+            state.failed = ExportFailed(f"Marketo refused to create the {job.spec.describe()}: {reason}")
+            self.logger.error(f"{state.lane.name} stopped: {state.failed}")
+            return False
+        job.spec = parts[0]
+        position = state.jobs.index(job)
+        for offset, spec in enumerate(parts[1:], start=1):
+            state.jobs.insert(position + offset, ExportJob(spec))
+        return self._create(state, job)
 
     def _stop_planning(self, limit: Exception) -> None:
         """No new job fits today: finish what runs, drop what was not created (planned again next run)."""

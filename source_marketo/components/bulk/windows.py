@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.types import format_datetime, parse_datetime
@@ -20,6 +20,8 @@ MIN_WINDOW = timedelta(minutes=10)
 PROBE_WINDOW = timedelta(days=1)
 SAFETY = 1.5  # estimates are this much above the learned rate
 MIN_ESTIMATE = 64 * 1024
+
+Group = Optional[Tuple[int, ...]]  # the activity types of one export; None: the lane's one export per window
 
 
 @dataclass
@@ -71,25 +73,41 @@ class WindowPlan:
         middle = middle.replace(microsecond=0)
         return [Window(window.start, middle), Window(middle, window.end)]
 
-    def resumable(self, make_spec, cursor: Optional[datetime] = None) -> List[ExportJob]:
+    def resumable(self, make_spec, cursor: Optional[datetime] = None, groups: Sequence[Group] = (None,), ahead: Optional[Dict[Group, datetime]] = None) -> List[ExportJob]:
         """Saved exports that continue the plan without a gap and still match what would be asked now.
 
         A saved chain starts where the last run's emitted windows ended (``cursor``): reusing it skips
-        this run's lookback, which is cheaper than paying for those exports again.
+        this run's lookback, which is cheaper than paying for those exports again. A lane that exports
+        its activity types in groups (activities.py) saves one chain per group, interleaved, each
+        starting where its group was emitted to (``ahead``, when past the cursor); a group whose chain
+        ends early gets new exports up to where the longest one ends, so no window misses a group.
+        ``make_spec(window, group)`` builds what would be asked now.
         """
-        jobs, position = [], self.position
-        if self.saved and cursor is not None and self.saved[0].get("start") and parse_datetime(self.saved[0]["start"]) == cursor:
-            position = cursor
+        jobs: List[ExportJob] = []
+        reached = {group: self.position for group in groups}
+        if self.saved and cursor is not None and self.saved[0].get("start"):
+            first, group = parse_datetime(self.saved[0]["start"]), entry_group(self.saved[0])
+            begins = {each: max(cursor, (ahead or {}).get(each) or cursor) for each in groups}
+            if group in begins and first.replace(microsecond=0) == begins[group].replace(microsecond=0):  # the cursor is kept to the second
+                reached = {**begins, group: first}
         for entry in self.saved:
+            group = entry_group(entry)
+            if group not in reached or not entry.get("export_id"):
+                break
             window = Window.from_state(entry)
-            spec: ExportSpec = make_spec(window)
-            if window.start != position or entry.get("key") != spec.key or not entry.get("export_id"):
+            spec: ExportSpec = make_spec(window, group)
+            if window.start != reached[group] or entry.get("key") != spec.key:
                 break
             jobs.append(ExportJob(spec, export_id=str(entry["export_id"]), reused=True))
-            position = window.end
+            reached[group] = window.end
         self.saved = []
         if jobs:
-            self.position = position
+            self.position = max(reached.values())
+            for group, position in reached.items():
+                while position < self.position:
+                    end = min(position + self.max_window, self.position)
+                    jobs.append(ExportJob(make_spec(Window(position, end), group)))
+                    position = end
         return jobs
 
     def _size_for(self, available_bytes: int) -> timedelta:
@@ -106,17 +124,31 @@ class WindowPlan:
         tight = rate * SAFETY * size.total_seconds() / 86400 > available_bytes / 10
         if self.bytes_per_day is not None and tight and self._last_size is not None:
             size = min(size, 2 * self._last_size)  # near the cap, grow by doubling: the rate may be rising
-        return max(size, MIN_WINDOW)
+        return max(timedelta(seconds=int(size.total_seconds())), MIN_WINDOW)  # whole seconds, as Marketo and the cursor keep them
 
 
-def saved_exports(jobs: List[ExportJob]) -> List[Dict[str, Any]]:
-    """The created jobs of a lane, in order, as state entries (for reuse by the next run)."""
+def saved_exports(jobs: List[ExportJob], grouped: bool = False) -> List[Dict[str, Any]]:
+    """The created jobs of a lane, in order, as state entries (for reuse by the next run); a lane
+    that exports its types in groups notes each export's types."""
     entries = []
     for job in jobs:
         if not job.export_id:
             break
-        entries.append({**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key})
+        entry: Dict[str, Any] = {**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key}
+        if grouped and job.spec.activity_type_ids:
+            entry["type_ids"] = list(job.spec.activity_type_ids)
+        entries.append(entry)
     return entries
+
+
+def entry_group(entry: Dict[str, Any]) -> Group:
+    types = entry.get("type_ids")
+    if not isinstance(types, list) or not types:
+        return None
+    try:
+        return tuple(int(type_id) for type_id in types)
+    except (TypeError, ValueError):
+        return None
 
 
 def parse_cursor(value: Any) -> Optional[datetime]:
