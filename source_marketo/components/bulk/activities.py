@@ -73,18 +73,19 @@ class ActivitiesLane(PlannedLane):
         self.cursors: Dict[str, datetime] = {}
         saved: List[Dict[str, Any]] = []
         rate = None
-        saved_groups, saved_through = None, None
+        saved_groups = []
         for stream in self.streams:
             state = context.input_state(stream)
             self.cursors[stream] = parse_cursor(state.get(CURSOR)) or settings.start_date
             saved = saved or list(state.get("pending_exports") or [])
             rate = rate or state.get("bytes_per_day")
-            if not saved_groups and state.get("type_groups"):
-                saved_groups, saved_through = state.get("type_groups"), state.get("groups_through")
-        self.groups: List[Group] = type_groups(saved_groups, self.type_ids)
-        # Where each group had been emitted to when the last run stopped (groups run ahead of the cursor).
+            saved_groups.append((state.get("type_groups"), state.get("groups_through")))
+        self.groups: List[Group] = type_groups(next((groups for groups, _ in saved_groups if groups), None), self.type_ids)
+        # Where each group had been emitted to when the last run stopped (groups run ahead of the cursor);
+        # only when every stream's state says so: a stream added or reset since has emitted nothing.
         self._ahead: Dict[Group, datetime] = {}
-        if self.grouped and isinstance(saved_through, list) and len(saved_through) == len(self.groups):
+        saved_through = saved_groups[0][1] if saved_groups else None
+        if self.grouped and all(entry == saved_groups[0] for entry in saved_groups) and isinstance(saved_through, list) and len(saved_through) == len(self.groups):
             self._ahead = {group: moment for group, moment in zip(self.groups, map(parse_cursor, saved_through)) if moment is not None}
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         start = min(self.cursors.values(), default=settings.start_date)
@@ -107,7 +108,11 @@ class ActivitiesLane(PlannedLane):
         if not self.exports_anything:
             return []
         groups = self.groups if self.grouped else (None,)
-        return self.plan.resumable(self._spec, min(self.cursors.values(), default=None), groups, self._ahead)
+        jobs = self.plan.resumable(self._spec, min(self.cursors.values(), default=None), groups, self._ahead)
+        for group, begins in self.plan.group_starts.items():  # a reused chain begins past the lookback
+            for type_id in self._types_of(group):
+                self._emitted[type_id] = max(self._emitted[type_id], begins)
+        return jobs
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
         if not self.exports_anything:
@@ -134,11 +139,21 @@ class ActivitiesLane(PlannedLane):
         """Marketo refused an export with several types: export them in two groups from now on."""
         types = spec.activity_type_ids or ()
         if len(types) < 2:
+            # Even one type is refused: the list was not the problem, so the groups were no help either.
+            self.groups = [self.type_ids]
             return None
+        if types not in self.groups:  # asked for before an earlier refusal split it: ask for its parts
+            parts = [group for group in self.groups if group and set(group) <= set(types)]
+            if len(parts) > 1:
+                return [replace(spec, activity_type_ids=group) for group in parts]
         middle = len(types) // 2
         first, second = types[:middle], types[middle:]
-        at = self.groups.index(types) if types in self.groups else len(self.groups)
-        self.groups[at:at + 1] = [first, second]
+        if types in self.groups:
+            at = self.groups.index(types)
+            self.groups[at:at + 1] = [first, second]
+        if types in self._window_groups:
+            at = self._window_groups.index(types)
+            self._window_groups[at:at + 1] = [first, second]
         self.context.runtime.logger.warning(
             f"Marketo refused the activity type list of the {spec.describe()} ({reason}). Exporting the types "
             f"in {len(self.groups)} groups from now on, one export per group and window: "
@@ -156,13 +171,19 @@ class ActivitiesLane(PlannedLane):
 
     def consume(self, job: ExportJob) -> Iterator[Any]:
         window = job.spec.window
+        types = self._types_of(job.spec.activity_type_ids)
+        behind = [type_id for type_id in types if (window.start - self._emitted[type_id]).total_seconds() > 1]
+        if behind:  # never emit past a gap: the cursor would skip it for good
+            raise RuntimeError(f"{job.name()} starts after types {behind} were emitted (to {cursor_text(min(self._emitted[t] for t in behind))}); stopping so that no window is skipped")
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
             yield from self._read_file(job, targets)
         self._learn(job)
-        for type_id in job.spec.activity_type_ids or (None,):
-            self._emitted[type_id] = max(self._emitted.get(type_id, window.end), window.end)
+        for type_id in types:
+            self._emitted[type_id] = max(self._emitted[type_id], window.end)
         through = min(self._emitted.values())
+        for done in [part for part in self._window_parts if part.end <= through]:
+            del self._window_parts[done]  # split or resumed windows whose parts never all came through here
         for stream in self.streams:
             self.cursors[stream] = max(self.cursors[stream], through)
 
@@ -189,6 +210,10 @@ class ActivitiesLane(PlannedLane):
         if seen[0] >= set(self.type_ids):
             del self._window_parts[window]
             self.plan.learn(window, seen[1], seen[2])
+
+    def _types_of(self, group: Group) -> Tuple[Optional[int], ...]:
+        """The keys of ``_emitted`` an export covers (None: the one key of an export of every type)."""
+        return tuple(group) if group else (self.type_ids or (None,))
 
     @property
     def grouped(self) -> bool:

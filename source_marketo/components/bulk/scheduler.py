@@ -32,6 +32,9 @@ HEARTBEAT_SECONDS = 300.0
 RESERVE_FACTOR = 3  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
 MAX_ATTEMPTS_PER_WINDOW = 2
 MAX_FAILURES_IN_A_ROW = 6  # then the failures are not about window size: splitting further only burns calls
+# Refusals of an export request that asking for less might avoid: invalid data (1003, e.g. a list
+# Marketo finds too long; its real answer is unconfirmed) and a request too large (HTTP 413/414).
+REFUSALS_WORTH_SPLITTING = ("1003", "413", "414")
 
 
 class ExportFailed(Exception):
@@ -165,8 +168,12 @@ class ExportScheduler:
                 return  # the queue is full: nothing new until a slot frees
         for state in working:
             for job in list(state.jobs):
+                if self._limit is not None:
+                    return  # a budget stop: start nothing more
                 if state.failed is not None:
                     break
+                if job not in state.jobs:
+                    continue  # dropped by a stop while this loop ran
                 if job.export_id is None and len(self._active()) < self.depth:
                     self._create(state, job)
         while len(self._active()) < self.depth and self._limit is None:
@@ -179,7 +186,7 @@ class ExportScheduler:
                 continue
             job = ExportJob(spec)
             state.jobs.append(job)
-            created = self._create(state, job)
+            created = self._create(state, job, fresh=True)
             if job in state.jobs:
                 state.lane.accept(spec)
             if not created:
@@ -189,15 +196,16 @@ class ExportScheduler:
         candidates = [s for s in self._lanes if s.failed is None and not s.planned_all and len(s.jobs) < s.lane.max_jobs(self.depth)]
         return min(candidates, key=lambda s: len(s.jobs), default=None)
 
-    def _create(self, state: LaneState, job: ExportJob) -> bool:
-        """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now."""
+    def _create(self, state: LaneState, job: ExportJob, fresh: bool = False) -> bool:
+        """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.
+        ``fresh``: just planned (not yet accepted by its lane), so it may be dropped and planned again."""
         estimate = state.lane.estimate(job.spec) * RESERVE_FACTOR
         if estimate > self.budget.available():
             if not self.budget.reserved:
                 self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} may take up to {estimate / 2**20:.2f} MB"))
-            elif job is state.jobs[-1]:
+            elif fresh and job is state.jobs[-1]:
                 state.jobs.pop()  # running jobs hold reservations: plan it again once they settle
-            return False
+            return False  # otherwise it waits in place, uncreated, until they do
         try:
             decision = self.api.create(job)
         except LimitReached as stop:
@@ -211,7 +219,7 @@ class ExportScheduler:
             state.lane.unsupported(job.spec, decision.reason)
             return True
         if decision.action is Action.FAIL:
-            return self._refused(state, job, decision.reason)
+            return self._refused(state, job, decision.reason, decision.code in REFUSALS_WORTH_SPLITTING)
         self.jobs_created += 1
         job.seen_unfinished = True
         self.budget.reserve(job.spec.key, estimate)
@@ -219,11 +227,11 @@ class ExportScheduler:
         state.dirty = True
         return self._enqueue(job)
 
-    def _refused(self, state: LaneState, job: ExportJob, reason: str) -> bool:
-        """Marketo refused to create the export: ask in smaller parts if the lane knows how (the first
-        part at once: a refusal that has nothing to do with size shows within a few calls), else the
-        lane stops with Marketo's words and the other lanes go on."""
-        parts = state.lane.refused(job.spec, reason)
+    def _refused(self, state: LaneState, job: ExportJob, reason: str, worth_splitting: bool) -> bool:
+        """Marketo refused to create the export: ask in smaller parts if that may help and the lane
+        knows how (the first part at once: a refusal that has nothing to do with size shows within a
+        few calls), else the lane stops with Marketo's words and the other lanes go on."""
+        parts = state.lane.refused(job.spec, reason) if worth_splitting else None
         if not parts:
             state.failed = ExportFailed(f"Marketo refused to create the {job.spec.describe()}: {reason}")
             self.logger.error(f"{state.lane.name} stopped: {state.failed}")
@@ -277,7 +285,7 @@ class ExportScheduler:
     def _poll_due(self) -> None:
         now = self.clock.monotonic()
         for state in self._lanes:
-            for job in list(state.jobs):
+            for job in list(state.jobs) if state.failed is None else []:
                 if job.export_id and (job.status is None or job.status.active) and job.next_poll <= now:
                     self._poll(state, job)
 

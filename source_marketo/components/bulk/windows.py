@@ -38,6 +38,7 @@ class WindowPlan:
 
     def __post_init__(self) -> None:
         self.position = self.start
+        self.group_starts: Dict[Group, datetime] = {}  # where resumable() began each group's chain
         self._last_size: Optional[timedelta] = None
 
     def peek(self, available_bytes: int) -> Optional[Window]:
@@ -90,6 +91,7 @@ class WindowPlan:
             begins = {each: max(cursor, (ahead or {}).get(each) or cursor) for each in groups}
             if group in begins and first.replace(microsecond=0) == begins[group].replace(microsecond=0):  # the cursor is kept to the second
                 reached = {**begins, group: first}
+        self.group_starts = dict(reached)
         for entry in self.saved:
             group = entry_group(entry)
             if group not in reached or not entry.get("export_id"):
