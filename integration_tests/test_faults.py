@@ -125,21 +125,13 @@ def test_given_a_full_queue_when_synced_then_jobs_wait_for_a_slot(marketo_emulat
     assert emulator.usage["peak_queued_jobs"] <= 10 and emulator.usage["peak_processing_jobs"] <= 2
 
 
-def test_given_the_bulk_quota_runs_out_mid_run_when_the_day_rolls_over_then_a_later_run_completes(marketo_emulator_factory):
-    emulator = marketo_emulator_factory(daily_export_mb=0.05, rate_limit_calls=0)  # many syncs back to back
+@pytest.mark.parametrize("quota, words", [({"daily_export_mb": 0.05}, "bulk export"), ({"daily_call_quota": 25}, "API call quota")], ids=["bulk quota", "call quota"])
+def test_given_a_marketo_quota_runs_out_mid_run_when_the_day_rolls_over_then_a_later_run_completes(marketo_emulator_factory, quota, words):
+    emulator = marketo_emulator_factory(rate_limit_calls=0, **quota)  # many syncs back to back
     config = emulator_config(emulator, activity_type_ids=TYPES)
     outputs, catalog = sync_until_complete(emulator, config)
     assert len(outputs) > 1, "the quota never stopped a run"
-    assert "bulk export" in outputs[0].errors[-1]["message"]
-    assert_matches_truth(emulator, config, outputs, catalog)
-
-
-def test_given_the_daily_call_quota_runs_out_mid_run_when_the_day_rolls_over_then_a_later_run_completes(marketo_emulator_factory):
-    emulator = marketo_emulator_factory(daily_call_quota=25, rate_limit_calls=0)
-    config = emulator_config(emulator, activity_type_ids=TYPES)
-    outputs, catalog = sync_until_complete(emulator, config)
-    assert len(outputs) > 1, "the quota never stopped a run"
-    assert "API call quota" in outputs[0].errors[-1]["message"]
+    assert words in outputs[0].errors[-1]["message"]
     assert_matches_truth(emulator, config, outputs, catalog)
 
 

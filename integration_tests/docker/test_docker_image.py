@@ -361,18 +361,12 @@ def first_read(docker_env: Dict[str, str], image: str, data_dir: Path, discovere
     assert discovered.returncode == 0, discovered.describe()
     catalog_message = AirbyteMessageSerializer.dump(discovered.of_type(Type.CATALOG)[0])
     _write(data_dir / "catalog.json", catalog_for(catalog_message["catalog"]["streams"]))
-    return run_image(
-        docker_env,
-        image,
-        data_dir,
-        "read",
-        "--config",
-        f"{MOUNT}/config.json",
-        "--catalog",
-        f"{MOUNT}/catalog.json",
-        "--state",
-        f"{MOUNT}/empty_state.json",
-    )
+    return read_image(docker_env, image, data_dir, "empty_state.json")
+
+
+def read_image(docker_env: Dict[str, str], image: str, data_dir: Path, state_file: str) -> Run:
+    """`read` in the image with the mounted config and catalog, and the given mounted state file."""
+    return run_image(docker_env, image, data_dir, "read", "--config", f"{MOUNT}/config.json", "--catalog", f"{MOUNT}/catalog.json", "--state", f"{MOUNT}/{state_file}")
 
 
 def _check_read(run: Run) -> Counter:
@@ -409,17 +403,6 @@ def test_read_resumes_from_mounted_state(docker_env: Dict[str, str], image: str,
     assert latest, "the first read emitted no per-stream state"
     _write(data_dir / "state.json", list(latest.values()))
 
-    run = run_image(
-        docker_env,
-        image,
-        data_dir,
-        "read",
-        "--config",
-        f"{MOUNT}/config.json",
-        "--catalog",
-        f"{MOUNT}/catalog.json",
-        "--state",
-        f"{MOUNT}/state.json",
-    )
+    run = read_image(docker_env, image, data_dir, "state.json")
     _check_read(run)
     assert run.of_type(Type.STATE), run.describe()
