@@ -28,7 +28,8 @@ timings+=("install packages: $(elapsed "$step") s")
 
 step=$(now)
 if [ "$external_engine" -eq 0 ]; then
-    eval "$("$TOOLS_DIR/start-engine.sh")"
+    engine_env="$("$TOOLS_DIR/start-engine.sh")"  # an assignment keeps the exit status; eval alone would not
+    eval "$engine_env"
 fi
 export DOCKER_HOST
 timings+=("engine: $(elapsed "$step") s")
