@@ -10,7 +10,6 @@ which this entrypoint writes in order with everything else and counts into the s
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from collections import Counter
 from typing import Any, Callable, DefaultDict, List, Optional
 
@@ -21,8 +20,7 @@ from airbyte_cdk.sources.connector_state_manager import HashableStreamDescriptor
 
 from source_marketo.components.bulk.records import RawRecords
 from source_marketo.components.clock import Clock
-from source_marketo.components.settings import parse_settings
-from source_marketo.source import SourceMarketo, normalize_config
+from source_marketo.source import SourceMarketo
 
 
 class MarketoEntrypoint(AirbyteEntrypoint):
@@ -40,7 +38,7 @@ class MarketoEntrypoint(AirbyteEntrypoint):
     def validate_connection(self, source_spec: Any, config: Any) -> None:  # type: ignore[override]
         """Our own checks first: their messages say what to fix ("must be between 1 and 31 days"), where
         the JSON Schema validation that follows would only say "40 is greater than the maximum of 31"."""
-        parse_settings(normalize_config(config), datetime.now(timezone.utc))
+        self.source.settings  # parsed once, on the source's own clock, and kept for the run
         AirbyteEntrypoint.validate_connection(source_spec, config)
 
     def handle_record_counts(self, message: AirbyteMessage, stream_message_count: DefaultDict[HashableStreamDescriptor, float]) -> AirbyteMessage:  # type: ignore[override]

@@ -17,7 +17,7 @@ from source_marketo.components.errors import Action
 from source_marketo.components.metadata import activity_types, lead_fields, validate_activity_type_ids, validate_custom_lead_fields
 from source_marketo.components.runtime import MarketoRuntime
 
-CHECK_POLICY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=1.0, rate_limit_delay=2.0)
+CHECK_POLICY = RetryPolicy(max_attempts=2, rate_limited_attempts=2, base_delay=0.5, max_delay=1.0, rate_limit_delay=2.0)  # a check answers quickly
 
 
 def check_connection(runtime: MarketoRuntime) -> str:

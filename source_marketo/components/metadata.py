@@ -8,7 +8,7 @@ across instances; custom types are 100000+), ``leads/describe.json`` lists lead 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.settings import ConfigError, MarketoSettings
@@ -38,12 +38,12 @@ class LeadField:
 
 
 def activity_types(runtime: MarketoRuntime) -> List[ActivityType]:
-    return _cached(runtime, "activity_types", lambda: [_activity_type(item) for item in _result(runtime, "/rest/v1/activities/types.json") if isinstance(item, Mapping)])
+    return [_activity_type(item) for item in _result(runtime, "/rest/v1/activities/types.json") if isinstance(item, Mapping)]
 
 
 def lead_fields(runtime: MarketoRuntime) -> List[LeadField]:
     """REST-usable lead fields (describe entries without ``rest`` cannot be read over REST or bulk)."""
-    return _cached(runtime, "lead_fields", lambda: [field for field in map(_lead_field, _result(runtime, "/rest/v1/leads/describe.json")) if field])
+    return [field for field in map(_lead_field, _result(runtime, "/rest/v1/leads/describe.json")) if field]
 
 
 def validate_activity_type_ids(settings: MarketoSettings, types: Sequence[ActivityType]) -> None:
@@ -72,16 +72,8 @@ def validate_custom_lead_fields(settings: MarketoSettings, fields: Sequence[Lead
         raise ConfigError(f"Custom lead fields {', '.join(unexportable)} are formula fields, which Marketo cannot export; remove them.")
 
 
-def _cached(runtime: MarketoRuntime, key: str, load):
-    with runtime.lock:
-        if key in runtime.metadata:
-            return runtime.metadata[key]
-    value = load()
-    with runtime.lock:
-        return runtime.metadata.setdefault(key, value)
-
-
 def _result(runtime: MarketoRuntime, path: str) -> List[Any]:
+    """The reply is asked once per run (runtime.cached_get); parsing it again is cheap."""
     reply = runtime.cached_get(path)
     return list(reply.envelope.result) if reply.envelope else []
 
@@ -111,6 +103,3 @@ def _lead_field(item: Any) -> Optional[LeadField]:
         read_only=bool(item["rest"].get("readOnly")),
     )
 
-
-def lead_fields_by_name(fields: Sequence[LeadField]) -> Dict[str, LeadField]:
-    return {field.api_name: field for field in fields}

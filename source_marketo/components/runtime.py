@@ -36,9 +36,7 @@ class MarketoRuntime:
     records: Counter = field(default_factory=Counter)  # per stream, for the run summary
     jobs_created: int = 0
     jobs_reused: int = 0
-    metadata: Dict[str, Any] = field(default_factory=dict)  # per-run cache of describe/types replies
     replies: Dict[Any, Any] = field(default_factory=dict)  # per-run cache of replies that do not change
-    lock: threading.Lock = field(default_factory=threading.Lock)
     cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
 

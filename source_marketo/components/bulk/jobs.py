@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -116,7 +116,6 @@ class ExportJob:
     seen_unfinished: bool = False  # seen Created/Queued/Processing in this run: its megabytes count for this run
     next_poll: float = 0.0
     first_polled: float = 0.0
-    history: List[str] = field(default_factory=list)
 
     def update(self, item: Mapping[str, Any]) -> None:
         self.export_id = str(item.get("exportId") or self.export_id)
@@ -126,7 +125,6 @@ class ExportJob:
         self.records = _int_or_none(item.get("numberOfRecords"))
         self.finished_at = item.get("finishedAt") or None
         self.error = item.get("errorMsg") or None
-        self.history.append(self.status.value)
 
     def name(self) -> str:
         return f"{self.spec.describe()} (export {self.export_id or 'not created'})"

@@ -86,7 +86,6 @@ class ExportScheduler:
         self.job_timeout = job_timeout
         self.jobs_created = 0
         self.jobs_reused = 0
-        self.max_active_seen = 0
         self._lanes: List[LaneState] = []
         self._enqueue_blocked_until = 0.0
         self._limit: Optional[Exception] = None
@@ -277,7 +276,6 @@ class ExportScheduler:
         if decision.action is Action.ALREADY_QUEUED:
             job.status = JobStatus.QUEUED
         job.next_poll = self.clock.monotonic() + self.poll_interval
-        self.max_active_seen = max(self.max_active_seen, len(self._active()))
         return True
 
     # --- polling ---------------------------------------------------------------------------

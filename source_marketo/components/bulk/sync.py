@@ -9,7 +9,7 @@ window, and a clean stop at a daily limit are handled here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
@@ -93,10 +93,15 @@ class BulkSync:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
         self.errors.extend(scheduler.lane_errors())
-        if leads_lane is not None and not self._lane_failed(scheduler, leads_lane):
-            yield from self._lead_removals(context, leads_lane)
-        if activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids):
-            yield from self._delete_activities(context, activities_lane)
+        lead_removals = leads_lane is not None and not self._lane_failed(scheduler, leads_lane)
+        delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
+        # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
+        starts = ([_since(settings, leads_lane.deletions_through)] if lead_removals else []) + ([_since(settings, activities_lane.deletes_through)] if delete_activities else [])
+        deleted = list(removals.deleted_leads(runtime, min(starts))) if starts else []
+        if lead_removals:
+            yield from self._lead_removals(context, leads_lane, deleted)
+        if delete_activities:
+            yield from self._delete_activities(context, activities_lane, deleted)
         yield from scheduler.final_states()  # every stream ends with a checkpoint, even when nothing was exported
         if scheduler.limit is not None:
             raise scheduler.limit
@@ -122,13 +127,13 @@ class BulkSync:
     def _wants_deletes(type_ids) -> bool:
         return type_ids is None or DELETE_LEAD in type_ids
 
-    def _lead_removals(self, context: BulkContext, lane: LeadsLane) -> Iterator[Any]:
+    def _lead_removals(self, context: BulkContext, lane: LeadsLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
         """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
         since = _since(self.runtime.settings, lane.deletions_through)
         scan_started = context.now
         sink = context.sink(LEADS)
         blank = {column: None for column, _, _ in lane.columns}
-        for removal in list(removals.deleted_leads(self.runtime, since)) + list(removals.merged_leads(self.runtime, since)):
+        for removal in _from(deleted, since) + list(removals.merged_leads(self.runtime, since)):
             row = dict(blank)
             row.update({"id": removal["lead_id"], "updated_at": removal["deleted_at"], "deleted_at": removal["deleted_at"]})
             sink.append(sink.line_of(row))
@@ -139,11 +144,11 @@ class BulkSync:
         lane.deletions_through = scan_started
         yield state_message(LEADS, lane.state())
 
-    def _delete_activities(self, context: BulkContext, lane: ActivitiesLane) -> Iterator[Any]:
+    def _delete_activities(self, context: BulkContext, lane: ActivitiesLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
         """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
         since = _since(self.runtime.settings, lane.deletes_through)
         sink = context.sink(ACTIVITIES)
-        for removal in removals.deleted_leads(self.runtime, since):
+        for removal in _from(deleted, since):
             item = removal["activity"]
             sink.append(sink.line_of({
                 "id": str(item.get("marketoGUID") or item.get("id")),
@@ -169,6 +174,11 @@ def _since(settings, through: Optional[datetime]) -> datetime:
     if through is None:
         return settings.start_date
     return max(settings.start_date, through - settings.lookback)
+
+
+def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]]:
+    """The deletions at or after ``since`` (one consumer's start) of a scan that began at the earliest start."""
+    return [removal for removal in deleted if removal["deleted_at"] is None or parse_datetime(removal["deleted_at"]) >= since]
 
 
 def _ticker(scheduler: ExportScheduler, clock, interval: float):

@@ -144,11 +144,15 @@ def saved_exports(jobs: List[ExportJob], grouped: bool = False) -> List[Dict[str
 
 
 def entry_group(entry: Dict[str, Any]) -> Group:
-    types = entry.get("type_ids")
-    if not isinstance(types, list) or not types:
+    return int_tuple(entry.get("type_ids"))
+
+
+def int_tuple(value: Any) -> Group:
+    """A non-empty list of integers (as saved in state) as a tuple; None for anything else."""
+    if not isinstance(value, list) or not value:
         return None
     try:
-        return tuple(int(type_id) for type_id in types)
+        return tuple(int(item) for item in value)
     except (TypeError, ValueError):
         return None
 
