@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
 from integration_tests.harness import configured_catalog, dedupe, emulator_config, run
 from source_marketo.components.types import format_datetime
@@ -46,8 +48,10 @@ def test_given_a_first_sync_when_read_then_every_bulk_stream_equals_the_ground_t
     attributes = output.records("lead_activity_attributes")
     assert {r["id"]: r for r in attributes} == expected_attributes(marketo_emulator, TYPES, since)
     assert len(attributes) == len({r["id"] for r in attributes})
+    assert_one_export_per_window(marketo_emulator, sorted(set(TYPES) - {37}))  # one job for all types, never one per type
     for stream in BULK:
-        assert output.statuses(stream) == ["STARTED", "COMPLETE"] or output.statuses(stream)[-1] == "COMPLETE"
+        statuses = output.statuses(stream)
+        assert statuses[0] == "STARTED" and statuses[-1] == "COMPLETE" and "INCOMPLETE" not in statuses, statuses
 
 
 def test_given_updates_deletes_and_merges_when_an_incremental_sync_follows_then_the_warehouse_is_current(marketo_emulator):
@@ -78,21 +82,25 @@ def test_given_no_updated_at_filter_when_synced_then_updates_are_still_caught_in
     second, _ = read_bulk(emulator, config, state=first.latest_state(), streams=["leads"])
     assert second.failure is None, second.errors
     assert set(summary["updated_leads"]) | set(summary["new_leads"]) <= {r["id"] for r in second.records("leads")}
-    latest = dedupe(first.records("leads") + second.records("leads"), "updated_at")
-    expected = expected_leads(emulator, leads_schema(catalog))
-    for lead_id in set(summary["updated_leads"]) | set(summary["new_leads"]):
-        if lead_id in expected:
-            assert latest[lead_id] == expected[lead_id]
+    gone = set(summary["deleted_leads"]) | {merge["loser"] for merge in summary["merged_leads"]}
+    # Every lead, also those with no logged activity (found by the created-in-window part of each window).
+    assert_leads_match(emulator, first.records("leads") + second.records("leads"), leads_schema(catalog), config["start_date"], must_remove=gone)
+
+
+def assert_one_export_per_window(emulator, type_ids):
+    """Activity exports: at least one, each window once, every one listing exactly ``type_ids``."""
+    jobs = [job for job in emulator.jobs if job["kind"] == "activities"]
+    assert jobs, "no activity export was created"
+    windows = [tuple(sorted(job["request"]["filter"]["createdAt"].items())) for job in jobs]
+    assert len(windows) == len(set(windows))  # one export per window, none created twice
+    assert all(job["request"]["activityTypeIds"] == type_ids for job in jobs)
 
 
 def test_given_many_activity_types_when_synced_then_one_export_per_window_and_job_limits_hold(marketo_emulator):
     config = emulator_config(marketo_emulator, activity_type_ids="all")
     output, _ = read_bulk(marketo_emulator, config, streams=["lead_activities", "lead_activity_attributes"])
     assert output.failure is None, output.errors
-    jobs = [job for job in marketo_emulator.jobs if job["kind"] == "activities"]
-    windows = [tuple(sorted(job["request"]["filter"]["createdAt"].items())) for job in jobs]
-    assert len(windows) == len(set(windows))  # one export per window, none created twice
-    assert all("activityTypeIds" not in job["request"]["filter"] for job in jobs)  # "all": no type list at all
+    assert_one_export_per_window(marketo_emulator, None)  # "all": no type list at all
     ids = [r["id"] for r in output.records("lead_activities")]
     assert len(ids) == len(set(ids)), "an activity was emitted twice (Delete Lead comes from deletedleads.json only)"
     usage = marketo_emulator.usage
@@ -164,8 +172,9 @@ def test_given_a_grouped_run_killed_midway_when_rerun_then_nothing_is_lost_and_i
     assert dedupe(killed.records("lead_activities") + rerun.records("lead_activities"), "activity_date") == expected_activities(emulator, GROUPED_TYPES, config["start_date"])
 
 
-def test_given_a_run_killed_midway_when_rerun_with_its_last_state_then_nothing_is_lost_and_exports_are_reused(marketo_emulator_factory):
-    emulator = marketo_emulator_factory()
+@pytest.mark.parametrize("updated_at_filter", [True, False], ids=["updatedAt", "activity mode"])
+def test_given_a_run_killed_midway_when_rerun_with_its_last_state_then_nothing_is_lost_and_exports_are_reused(marketo_emulator_factory, updated_at_filter):
+    emulator = marketo_emulator_factory(updated_at_filter=updated_at_filter)
     config = emulator_config(emulator, export_window_days=7)
     full, catalog = read_bulk(emulator, config, streams=["leads"])
     emulator.reset()

@@ -26,7 +26,7 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, int_tuple, parse_cursor, saved_exports
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.types import rfc3339
 
@@ -93,47 +93,28 @@ class ActivitiesLane(PlannedLane):
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, rate, saved)
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []
-        # How far each type (None: every type of the one export) has been emitted in this run: a stream's
-        # cursor moves to the least of them, so a window exported in groups counts once all are in.
-        self._emitted: Dict[Optional[int], datetime] = {type_id: start for type_id in (self.type_ids or (None,))}
+        # Progress is kept per type (lane.py), so a window exported in groups counts once all are in.
+        self._begin(start)
         for group, moment in self._ahead.items():
             self._emitted.update({type_id: max(start, moment) for type_id in group or ()})
-        self._window: Optional[Window] = None  # the window being handed out group by group
-        self._window_groups: List[Group] = []
-        self._window_parts: Dict[Window, List[Any]] = {}  # types, bytes and records of a grouped window so far
+        self._window_sizes: Dict[Window, List[Any]] = {}  # types, bytes and records of a grouped window so far
 
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
         if not self.exports_anything:
             return []
-        groups = self.groups if self.grouped else (None,)
-        jobs = self.plan.resumable(self._spec, min(self.cursors.values(), default=None), groups, self._ahead)
-        for group, begins in self.plan.group_starts.items():  # a reused chain begins past the lookback
-            for type_id in self._types_of(group):
-                self._emitted[type_id] = max(self._emitted[type_id], begins)
-        return jobs
+        return self._resume(min(self.cursors.values(), default=None), self._ahead)
 
     def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        if not self.exports_anything:
-            return None
-        if self._window is not None:
-            return self._spec(self._window, self._window_groups[0])
-        window = self.plan.peek(available_bytes)
-        return self._spec(window, self.groups[0]) if window else None
+        return super().peek(available_bytes) if self.exports_anything else None
 
-    def accept(self, spec: ExportSpec) -> None:
-        if self._window is None:
-            self._window, self._window_groups = spec.window, list(self.groups)
-        handed = set(spec.activity_type_ids or ())  # a refused group's halves are in the scheduler's hands
-        self._window_groups = [group for group in self._window_groups if group is not None and not set(group) <= handed]
-        if not self._window_groups:
-            self.plan.accept(self._window)
-            self._window = None
+    def parts(self) -> List[Group]:
+        return self.groups if self.grouped else [None]
 
-    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
-        halves = self.plan.split(spec.window)
-        return [replace(spec, window=window) for window in halves] if halves else None
+    def _keys_of(self, part: Group) -> Tuple[Optional[int], ...]:
+        """Progress is kept per type (None: the one key of an export of every type)."""
+        return tuple(part) if part else (self.type_ids or (None,))
 
     def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]:
         """Marketo refused an export with several types: export them in two groups from now on."""
@@ -151,9 +132,9 @@ class ActivitiesLane(PlannedLane):
         if types in self.groups:
             at = self.groups.index(types)
             self.groups[at:at + 1] = [first, second]
-        if types in self._window_groups:
-            at = self._window_groups.index(types)
-            self._window_groups[at:at + 1] = [first, second]
+        if types in self._window_parts:
+            at = self._window_parts.index(types)
+            self._window_parts[at:at + 1] = [first, second]
         self.context.runtime.logger.warning(
             f"Marketo refused the activity type list of the {spec.describe()} ({reason}). Exporting the types "
             f"in {len(self.groups)} groups from now on, one export per group and window: "
@@ -171,19 +152,14 @@ class ActivitiesLane(PlannedLane):
 
     def consume(self, job: ExportJob) -> Iterator[Any]:
         window = job.spec.window
-        types = self._types_of(job.spec.activity_type_ids)
-        behind = [type_id for type_id in types if (window.start - self._emitted[type_id]).total_seconds() > 1]
-        if behind:  # never emit past a gap: the cursor would skip it for good
-            raise RuntimeError(f"{job.name()} starts after types {behind} were emitted (to {cursor_text(min(self._emitted[t] for t in behind))}); stopping so that no window is skipped")
+        self._check_continuity(job)
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
             yield from self._read_file(job, targets)
         self._learn(job)
-        for type_id in types:
-            self._emitted[type_id] = max(self._emitted[type_id], window.end)
-        through = min(self._emitted.values())
-        for done in [part for part in self._window_parts if part.end <= through]:
-            del self._window_parts[done]  # split or resumed windows whose parts never all came through here
+        through = self._advance(job)
+        for done in [part for part in self._window_sizes if part.end <= through]:
+            del self._window_sizes[done]  # split or resumed windows whose parts never all came through here
         for stream in self.streams:
             self.cursors[stream] = max(self.cursors[stream], through)
 
@@ -203,17 +179,13 @@ class ActivitiesLane(PlannedLane):
         if not self.grouped or not types or not self.type_ids:
             self.plan.learn(window, job.file_size, job.records)
             return
-        seen = self._window_parts.setdefault(window, [set(), 0, 0])
+        seen = self._window_sizes.setdefault(window, [set(), 0, 0])
         seen[0].update(types)
         seen[1] += job.file_size or 0
         seen[2] += job.records or 0
         if seen[0] >= set(self.type_ids):
-            del self._window_parts[window]
+            del self._window_sizes[window]
             self.plan.learn(window, seen[1], seen[2])
-
-    def _types_of(self, group: Group) -> Tuple[Optional[int], ...]:
-        """The keys of ``_emitted`` an export covers (None: the one key of an export of every type)."""
-        return tuple(group) if group else (self.type_ids or (None,))
 
     @property
     def grouped(self) -> bool:
@@ -231,7 +203,7 @@ class ActivitiesLane(PlannedLane):
             state["bytes_per_day"] = round(self.plan.bytes_per_day)
         if self.grouped:
             state["type_groups"] = [list(group or ()) for group in self.groups]
-            state["groups_through"] = [cursor_text(min(self._emitted[type_id] for type_id in group or ())) for group in self.groups]
+            state["groups_through"] = [cursor_text(min(self._emitted_to(type_id) for type_id in group or ())) for group in self.groups]
         if stream == ACTIVITIES and self.deletes_through is not None:
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
@@ -272,7 +244,7 @@ class ActivitiesLane(PlannedLane):
                 raw = row[attributes_at]
                 if raw != "null" and raw != "{}" and raw:
                     guid, type_id, activity_date = row[guid_at], int(row[type_at]), rfc3339(row[date_at])
-                    for name, value in _attributes(loads, raw, rows, guid).items():
+                    for name, value in _attributes(loads, raw, guid).items():
                         attributes.append(attributes.line_of({
                             "id": f"{guid}:{type_id}:{name}",
                             "activity_id": guid,
@@ -293,16 +265,13 @@ def type_groups(saved: Any, type_ids: Optional[Tuple[int, ...]]) -> List[Group]:
     """The groups a refused type list was split into by an earlier run, if they still partition the
     configured types; else the configured list as one group (None: every type, no list at all)."""
     if type_ids and isinstance(saved, list) and len(saved) > 1:
-        try:
-            groups = [tuple(int(type_id) for type_id in group) for group in saved]
-        except (TypeError, ValueError):
-            groups = []
-        if groups and all(groups) and sorted(t for group in groups for t in group) == sorted(type_ids):
+        groups = [int_tuple(group) for group in saved]
+        if all(groups) and sorted(t for group in groups for t in group) == sorted(type_ids):
             return list(groups)
     return [type_ids]
 
 
-def _attributes(loads, raw: str, rows: ExportRows, guid: str) -> Dict[str, Any]:
+def _attributes(loads, raw: str, guid: str) -> Dict[str, Any]:
     try:
         parsed = loads(raw)
     except orjson.JSONDecodeError as error:

@@ -3,8 +3,9 @@
 Marketo (marketo-api.md 6.2): a lead export takes exactly one filter; ``updatedAt`` sees the most
 recent update of any field, so exporting by it (never by ``createdAt``) is what catches updates.
 Subscriptions without Marketo's "big data" infrastructure answer 1035 to that filter: then each
-window exports the lead ids of New Lead / Change Data Value / Merge Leads activities (a tiny file)
-and fetches those leads over REST, 300 per call. ``fields`` lists only the columns the catalog
+window is exported in two parts, the leads created in it (``createdAt``, on every subscription) and
+the lead ids of New Lead / Change Data Value / Merge Leads activities (a tiny file), whose leads are
+fetched over REST, 300 per call; the cursor passes a window once both are read. ``fields`` lists only the columns the catalog
 selects and the instance has (an unknown field would fail the export with 1003).
 """
 
@@ -19,7 +20,7 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import WindowPlan, cursor_text, parse_cursor, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, saved_exports
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
 from source_marketo.components.types import CONVERTERS, schema_kind
@@ -60,15 +61,19 @@ class LeadsLane(PlannedLane):
         start = max(settings.start_date, self.cursor - settings.lookback) if self.cursor > settings.start_date else self.cursor
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, state.get("bytes_per_day"), list(state.get("pending_exports") or []))
         self._pending: List[Dict[str, Any]] = []
+        self._begin(start)
 
     # --- the Lane protocol ------------------------------------------------------------------
 
     def resume_jobs(self) -> List[ExportJob]:
-        return self.plan.resumable(lambda window, _group: self._spec(window), self.cursor)
+        return self._resume(self.cursor)
+
+    def parts(self) -> List[Group]:
+        return [None, CHANGE_ACTIVITY_TYPES] if self.mode == MODE_ACTIVITY else [None]
 
     def estimate(self, spec: ExportSpec) -> int:
-        # In activity mode a window's export holds one small column (leadId), not whole leads.
-        return super().estimate(spec) // (8 if self.mode == MODE_ACTIVITY else 1)
+        # An activity export of changed leads holds one small column (leadId), not whole leads.
+        return super().estimate(spec) // (8 if spec.kind == "activities" else 1)
 
     def unsupported(self, spec: ExportSpec, reason: str) -> None:
         if self.mode == MODE_ACTIVITY:
@@ -76,21 +81,22 @@ class LeadsLane(PlannedLane):
         self.mode, self.mode_checked_at = MODE_ACTIVITY, self.context.now
         self.context.runtime.logger.warning(
             "This Marketo subscription does not support the bulk 'updatedAt' filter (1035). Leads are synced in "
-            "activity mode: each window exports the ids of new, changed and merged leads from the activity log "
-            "and reads those leads over REST (300 per call)."
+            "activity mode: each window exports the leads created in it, and the ids of new, changed and merged "
+            "leads from the activity log, which are read over REST (300 per call)."
         )
 
     def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
-        self._pending = saved_exports(jobs)
+        self._pending = saved_exports(jobs, grouped=self.mode == MODE_ACTIVITY)
         yield state_message(LEADS, self.state())
 
     def consume(self, job: ExportJob) -> Iterator[Any]:
+        self._check_continuity(job)
         if job.spec.kind == "leads":
             yield from self._read_leads_file(job)
+            self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
         else:
             yield from self._read_changed_leads(job)
-        self.plan.learn(job.spec.window, job.file_size, job.records)
-        self.cursor = max(self.cursor, job.spec.window.end)
+        self.cursor = max(self.cursor, self._advance(job))
 
     # --- state ------------------------------------------------------------------------------
 
@@ -121,10 +127,12 @@ class LeadsLane(PlannedLane):
                 wanted.append((column, by_column.get(column, column), "integer" if column == "id" else "datetime"))
         return wanted
 
-    def _spec(self, window: Window) -> ExportSpec:
-        if self.mode == MODE_ACTIVITY:
+    def _spec(self, window: Window, part: Group = None) -> ExportSpec:
+        if self.mode != MODE_ACTIVITY:
+            return ExportSpec("leads", window, "updatedAt", self.export_fields)
+        if part:  # the changed leads, named by the activity log
             return ExportSpec("activities", window, "createdAt", ("leadId",), CHANGE_ACTIVITY_TYPES)
-        return ExportSpec("leads", window, "updatedAt", self.export_fields)
+        return ExportSpec("leads", window, "createdAt", self.export_fields)  # the leads created in the window
 
     def _read_leads_file(self, job: ExportJob) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
@@ -155,6 +163,7 @@ class LeadsLane(PlannedLane):
                 for row in rows:
                     if row[at] != "null":
                         ids.add(int(row[at]))
+            report_cleanup(rows, binary.nul_bytes, self.context.runtime.logger)
         sink, ordered = self.context.sink(LEADS), sorted(ids)
         for batch_start in range(0, len(ordered), REST_BATCH):
             for item in self._fetch(ordered[batch_start: batch_start + REST_BATCH]):
