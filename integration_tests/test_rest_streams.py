@@ -76,7 +76,7 @@ def test_given_the_state_of_a_first_run_when_assets_change_then_a_second_run_ret
     catalog = configured_catalog(discover(everything_config), streams)
     first = run("read", everything_config, catalog)
     assert first.failure is None
-    summary = marketo_emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=12)
+    summary = marketo_emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=60)
     changed = summary["asset_updates"]
     second = run("read", everything_config, catalog, state=first.latest_state())
     assert second.failure is None
@@ -84,7 +84,10 @@ def test_given_the_state_of_a_first_run_when_assets_change_then_a_second_run_ret
     for stream in streams:
         got = {r["id"] for r in second.records(stream)}
         updated = set(changed.get(kinds[stream], []))
+        assert updated, f"the tick changed no {stream}: the test would prove nothing for it"
         assert updated <= got, stream
+        now = {row["id"]: without_nulls(row) for row in truth(marketo_emulator, stream)}
+        assert all(without_nulls(r) == now[r["id"]] for r in second.records(stream) if r["id"] in updated), stream  # their new values
         assert got <= updated | on_the_cursor(first.records(stream), stream), stream  # only the changes (and records sitting exactly on the cursor)
 
 

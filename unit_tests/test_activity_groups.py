@@ -16,26 +16,13 @@ from source_marketo.components.bulk.jobs import ExportJob, JobStatus, Window
 from source_marketo.components.bulk.scheduler import ExportScheduler, LaneState
 from source_marketo.components.errors import Action, Decision
 from source_marketo.components.types import format_datetime
+from unit_tests.helpers import FakeClock
 
 UTC = timezone.utc
 START = datetime(2024, 1, 1, tzinfo=UTC)
 NOW = datetime(2024, 7, 1, tzinfo=UTC)
 TYPES = (1, 2, 3, 4, 5, 6, 7, 8)
 LOG = logging.getLogger("test_activity_groups")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self):
-        return NOW + timedelta(seconds=self.t)
-
-    def monotonic(self):
-        return self.t
-
-    def sleep(self, seconds):
-        self.t += max(seconds, 0.01)
 
 
 class FakeMarketo:
@@ -102,7 +89,7 @@ def assert_every_type_emitted_once_per_day(lane, since=START, until=NOW, stream=
 
 
 def test_given_a_type_cap_when_synced_then_the_list_is_halved_until_accepted_and_each_window_exported_once_per_group():
-    marketo = FakeMarketo(FakeClock(), max_types=2)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=2)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START), "bytes_per_day": 1000}})
     scheduler, states = run(lane, marketo)
     assert not scheduler.lane_errors()
@@ -114,7 +101,7 @@ def test_given_a_type_cap_when_synced_then_the_list_is_halved_until_accepted_and
 
 
 def test_given_a_refusal_that_is_not_about_the_list_when_synced_then_the_lane_stops_within_log2_calls_and_keeps_one_list():
-    marketo = FakeMarketo(FakeClock(), max_types=0)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=0)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START)}})
     scheduler, states = run(lane, marketo)
     assert len(marketo.refused) == 4  # 8 -> 4 -> 2 -> 1
@@ -123,14 +110,14 @@ def test_given_a_refusal_that_is_not_about_the_list_when_synced_then_the_lane_st
 
 
 def test_given_a_refusal_code_that_smaller_lists_cannot_help_when_synced_then_the_list_is_not_split():
-    marketo = FakeMarketo(FakeClock(), max_types=0, code="610")
+    marketo = FakeMarketo(FakeClock(NOW), max_types=0, code="610")
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START)}})
     scheduler, _ = run(lane, marketo)
     assert marketo.refused == [TYPES] and scheduler.lane_errors()
 
 
 def test_given_groups_saved_by_a_run_when_the_next_runs_then_they_are_used_without_a_refusal():
-    marketo = FakeMarketo(FakeClock(), max_types=4)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=4)
     state = {"activity_date": format_datetime(START), "bytes_per_day": 1000, "type_groups": [[1, 2, 3, 4], [5, 6, 7, 8]]}
     lane = make_lane({ACTIVITIES: state})
     scheduler, _ = run(lane, marketo)
@@ -140,7 +127,7 @@ def test_given_groups_saved_by_a_run_when_the_next_runs_then_they_are_used_witho
 
 def test_given_a_group_waiting_for_budget_when_planning_goes_on_then_it_is_not_dropped():
     """A group's export that does not fit yet waits in place (created later), never dropped."""
-    marketo = FakeMarketo(FakeClock(), max_types=4)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=4)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START), "bytes_per_day": 2**20, "type_groups": [[1, 2, 3, 4], [5, 6, 7, 8]]}})
     scheduler = ExportScheduler(marketo, ExportBudget(marketo.clock, 500), marketo.clock, LOG, 0.0)
     scheduler._lanes = [LaneState(lane)]
@@ -165,7 +152,7 @@ def test_given_a_stream_added_since_the_grouped_run_when_synced_then_its_cursor_
     ahead = datetime(2024, 6, 1, tzinfo=UTC)
     grouped = {"activity_date": format_datetime(ahead), "bytes_per_day": 1000, "type_groups": [[1, 2, 3, 4], [5, 6, 7, 8]],
                "groups_through": [format_datetime(ahead), format_datetime(ahead)]}
-    marketo = FakeMarketo(FakeClock(), max_types=4)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=4)
     lane = make_lane({ACTIVITIES: grouped}, selected=(ACTIVITIES, ATTRIBUTES))  # attributes: no state yet
     scheduler, states = run(lane, marketo)
     assert not scheduler.lane_errors()
@@ -173,7 +160,7 @@ def test_given_a_stream_added_since_the_grouped_run_when_synced_then_its_cursor_
 
 
 def test_given_a_budget_stop_while_made_up_exports_wait_then_none_is_created_after_it():
-    marketo = FakeMarketo(FakeClock(), max_types=7)
+    marketo = FakeMarketo(FakeClock(NOW), max_types=7)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START), "bytes_per_day": 2**20, "type_groups": [[1, 2, 3, 4, 5, 6, 7], [8]]}})
     scheduler = ExportScheduler(marketo, ExportBudget(marketo.clock, 500), marketo.clock, LOG, 0.0)
     scheduler._lanes = [LaneState(lane)]
