@@ -21,12 +21,12 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import orjson
 
 from source_marketo.components.bulk.context import BulkContext
-from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
+from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, int_tuple, parse_cursor, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, int_tuple, parse_cursor, resume_point, saved_exports
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.types import rfc3339
 
@@ -89,7 +89,7 @@ class ActivitiesLane(PlannedLane):
             self._ahead = {group: moment for group, moment in zip(self.groups, map(parse_cursor, saved_through)) if moment is not None}
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         start = min(self.cursors.values(), default=settings.start_date)
-        start = max(settings.start_date, start - settings.lookback) if start > settings.start_date else start
+        start = resume_point(settings, start)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, rate, saved)
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []
@@ -210,13 +210,10 @@ class ActivitiesLane(PlannedLane):
 
     def _read_file(self, job: ExportJob, targets: List[str]) -> Iterator[Any]:
         context = self.context
-        with context.open_export(job) as binary:
-            rows = ExportRows(binary, job.name())
-            activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
-            attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
-            with located_errors(rows):
-                yield from self._rows(rows, activities, attributes)
-            report_cleanup(rows, binary.nul_bytes, context.runtime.logger)
+        activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
+        attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
+        with context.export_rows(job) as rows:
+            yield from self._rows(rows, activities, attributes)
         for sink in (activities, attributes):
             if sink is not None:
                 context.count(sink.stream, sink.count)

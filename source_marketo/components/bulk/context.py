@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Mapping
+from typing import Any, Callable, Dict, Iterator, Mapping
 
+from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
 from source_marketo.components.bulk.download import ExportFile
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob
 from source_marketo.components.bulk.records import RecordSink
@@ -36,6 +38,16 @@ class BulkContext:
             read_timeout=self.runtime.settings.download_timeout,
             on_progress=lambda received: self.tick(received),
         )
+
+    @contextmanager
+    def export_rows(self, job: ExportJob) -> Iterator[ExportRows]:
+        """The rows of the job's file as it streams in; a bad value or row becomes an error naming the
+        export, line and column; what was cleaned from the file (NUL bytes, invalid UTF-8) is logged."""
+        with self.open_export(job) as binary:
+            rows = ExportRows(binary, job.name())
+            with located_errors(rows):
+                yield rows
+            report_cleanup(rows, binary.nul_bytes, self.runtime.logger)
 
     def input_state(self, stream: str) -> Dict[str, Any]:
         return {} if self.full_refresh.get(stream) else dict(self.states.get(stream) or {})

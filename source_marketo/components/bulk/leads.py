@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple
 
 from source_marketo.components.bulk.context import BulkContext
-from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, resume_point, saved_exports
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
 from source_marketo.components.types import CONVERTERS, schema_kind
@@ -58,7 +57,7 @@ class LeadsLane(PlannedLane):
         self.deletions_through = parse_cursor(state.get("deletions_through")) or context.now
         self.columns = self._columns(fields, context.selected[LEADS])
         self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
-        start = max(settings.start_date, self.cursor - settings.lookback) if self.cursor > settings.start_date else self.cursor
+        start = resume_point(settings, self.cursor)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, state.get("bytes_per_day"), list(state.get("pending_exports") or []))
         self._pending: List[Dict[str, Any]] = []
         self._begin(start)
@@ -136,34 +135,28 @@ class LeadsLane(PlannedLane):
 
     def _read_leads_file(self, job: ExportJob) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
-        with self.context.open_export(job) as binary:
-            rows = ExportRows(binary, job.name())
-            with located_errors(rows):
-                plan = plan_columns(rows.header, self.columns)
-                convert, checked = plan.compile_fast(), plan.checked
-                append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
-                for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
-                    try:
-                        record = convert(row)
-                    except (ValueError, TypeError, IndexError):
-                        record = checked(row)
-                    append(line_of(record))
-                    if len(pending) >= batch:
-                        yield from sink.drain()
+        with self.context.export_rows(job) as rows:
+            plan = plan_columns(rows.header, self.columns)
+            convert, checked = plan.compile_fast(), plan.checked
+            append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
+            for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
+                try:
+                    record = convert(row)
+                except (ValueError, TypeError, IndexError):
+                    record = checked(row)
+                append(line_of(record))
+                if len(pending) >= batch:
+                    yield from sink.drain()
             yield from sink.drain()
-            report_cleanup(rows, binary.nul_bytes, self.context.runtime.logger)
         self.context.count(LEADS, sink.count)
 
     def _read_changed_leads(self, job: ExportJob) -> Iterator[Any]:
         ids = set()
-        with self.context.open_export(job) as binary:
-            rows = ExportRows(binary, job.name())
+        with self.context.export_rows(job) as rows:
             at = rows.header.index("leadId") if rows.header else 0
-            with located_errors(rows):
-                for row in rows:
-                    if row[at] != "null":
-                        ids.add(int(row[at]))
-            report_cleanup(rows, binary.nul_bytes, self.context.runtime.logger)
+            for row in rows:
+                if row[at] != "null":
+                    ids.add(int(row[at]))
         sink, ordered = self.context.sink(LEADS), sorted(ids)
         for batch_start in range(0, len(ordered), REST_BATCH):
             for item in self._fetch(ordered[batch_start: batch_start + REST_BATCH]):

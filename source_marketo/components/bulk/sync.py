@@ -22,6 +22,7 @@ from source_marketo.components.bulk.jobs import BulkApi
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
+from source_marketo.components.bulk.windows import resume_point
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime
@@ -96,7 +97,9 @@ class BulkSync:
         lead_removals = leads_lane is not None and not self._lane_failed(scheduler, leads_lane)
         delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
-        starts = ([_since(settings, leads_lane.deletions_through)] if lead_removals else []) + ([_since(settings, activities_lane.deletes_through)] if delete_activities else [])
+        # Each scan resumes from its own checkpoint, never the bulk cursor: a run that stopped before
+        # the scan must not make the next one skip it.
+        starts = ([resume_point(settings, leads_lane.deletions_through)] if lead_removals else []) + ([resume_point(settings, activities_lane.deletes_through)] if delete_activities else [])
         deleted = list(removals.deleted_leads(runtime, min(starts))) if starts else []
         if lead_removals:
             yield from self._lead_removals(context, leads_lane, deleted)
@@ -129,7 +132,7 @@ class BulkSync:
 
     def _lead_removals(self, context: BulkContext, lane: LeadsLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
         """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
-        since = _since(self.runtime.settings, lane.deletions_through)
+        since = resume_point(self.runtime.settings, lane.deletions_through)
         scan_started = context.now
         sink = context.sink(LEADS)
         blank = {column: None for column, _, _ in lane.columns}
@@ -146,7 +149,7 @@ class BulkSync:
 
     def _delete_activities(self, context: BulkContext, lane: ActivitiesLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
         """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
-        since = _since(self.runtime.settings, lane.deletes_through)
+        since = resume_point(self.runtime.settings, lane.deletes_through)
         sink = context.sink(ACTIVITIES)
         for removal in _from(deleted, since):
             item = removal["activity"]
@@ -168,12 +171,6 @@ class BulkSync:
         yield state_message(ACTIVITIES, lane.state_of(ACTIVITIES))
 
 
-def _since(settings, through: Optional[datetime]) -> datetime:
-    """Where a scan of the activity log resumes: its own checkpoint (less the lookback), else the start date.
-    Never the bulk cursor: a run that stopped before the scan must not make the next one skip it."""
-    if through is None:
-        return settings.start_date
-    return max(settings.start_date, through - settings.lookback)
 
 
 def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]]:

@@ -157,6 +157,12 @@ def int_tuple(value: Any) -> Group:
         return None
 
 
+def resume_point(settings: Any, moment: Optional[datetime]) -> datetime:
+    """Where reading resumes: ``moment`` (a cursor, a scan's checkpoint) less the lookback, never
+    before the start date; the start date when nothing was read yet."""
+    return settings.start_date if moment is None else max(settings.start_date, moment - settings.lookback)
+
+
 def parse_cursor(value: Any) -> Optional[datetime]:
     if not isinstance(value, str) or not value:
         return None
