@@ -22,6 +22,7 @@ def test_given_every_kind_of_run_when_the_output_is_searched_then_no_secret_or_t
     emulator.faults.add(FaultRule(endpoint="re:^/(rest|bulk)/", error_code="602", error_message="Access token expired", times=3))
     emulator.faults.add(FaultRule(endpoint="/rest/asset/v1/emails.json", http_status=500, body="<html>boom</html>", content_type="text/html", times=20))
     outputs.append(run("read", config, catalog))
+    clock.advance(3)  # past the 2 s token lifetime: the next run is issued a new token, whatever its speed
     outputs.append(run("read", dict(config, daily_api_call_limit=5), catalog))
     captured = capfd.readouterr()
     texts = [output.text for output in outputs] + [captured.out, captured.err]

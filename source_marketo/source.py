@@ -23,13 +23,15 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_marketo.components import checks, runtime as runtime_registry
+from source_marketo.components import checks
 from source_marketo.components.bulk.catalog import bulk_catalog_streams
 from source_marketo.components.bulk.records import RawRecords
 from source_marketo.components.bulk.sync import BULK_STREAMS, BulkSync
 from source_marketo.components.clock import Clock, SystemClock
 from source_marketo.components.summary import run_summary
-from source_marketo.components.runtime import MarketoRuntime, build_runtime
+from source_marketo.components.errors import MarketoFailure, user_message
+from source_marketo.components.runtime import MarketoRuntime, RunConfig
+from source_marketo.components.wiring import build_runtime
 from source_marketo.components.settings import MarketoSettings, parse_settings
 from source_marketo.components.types import format_datetime, parse_datetime
 
@@ -47,6 +49,9 @@ class SourceMarketo(YamlDeclarativeSource):
     ) -> None:
         # An absolute path: the CDK would otherwise prefer a stray manifest.yaml in the working directory.
         super().__init__(path_to_yaml=MANIFEST, catalog=catalog, config=normalize_config(config), state=state, **kwargs)
+        # The framework hands this very mapping to every component it builds from the manifest; the
+        # run's container rides on it (runtime.py), so the requesters share one client.
+        self._config = RunConfig(self._config)
         self._clock = clock or SystemClock()
         self._runtime: Optional[MarketoRuntime] = None
         # Our entrypoint (run.py) sets this to write pre-serialized bulk RECORD lines itself; the CDK's
@@ -63,7 +68,7 @@ class SourceMarketo(YamlDeclarativeSource):
         if self._runtime is None:
             settings = parse_settings(self._config, self._clock.now())
             self._runtime = build_runtime(settings, self.logger, self._clock)
-            runtime_registry.register(self._config, self._runtime)
+            self._config.runtime = self._runtime
         return self._runtime
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
@@ -117,11 +122,11 @@ class SourceMarketo(YamlDeclarativeSource):
     def _raise_if_incomplete(self, runtime: MarketoRuntime, failures: List[Tuple[str, str, FailureType]], bulk: BulkSync) -> None:
         """A daily limit ends the run as a clean, transient stop; anything else that failed, as a failure
         that names each stream and its cause (a config error if any cause was the user's to fix)."""
-        stop = runtime.client.stopped_by or bulk.stopped
+        stop = bulk.stopped or runtime.client.stopped_by  # the bulk one says how much of the backfill is done
         if stop is not None:
             self.logger.warning(stop.message)
             raise stop
-        failures = failures + [("bulk streams", getattr(error, "message", None) or str(error), getattr(error, "failure_type", FailureType.system_error)) for error in bulk.errors]
+        failures = failures + [("bulk streams", user_message(error), _failure_type_of(error)) for error in bulk.errors]
         if failures:
             problems = [f"{stream}: {message}" if stream else message for stream, message, _ in failures]
             kinds = {kind for _, _, kind in failures}
@@ -133,8 +138,13 @@ class SourceMarketo(YamlDeclarativeSource):
 
 
 def _stream_failure(error: Any) -> Tuple[str, str, FailureType]:
-    stream = error.stream_descriptor.name if getattr(error, "stream_descriptor", None) else ""
+    """A CDK trace error (AirbyteErrorTraceMessage) -> (stream, message, failure type)."""
+    stream = error.stream_descriptor.name if error.stream_descriptor is not None else ""
     return stream, error.message or error.internal_message or "unknown error", error.failure_type or FailureType.system_error
+
+
+def _failure_type_of(error: BaseException) -> FailureType:
+    return error.failure_type if isinstance(error, MarketoFailure) else FailureType.system_error
 
 
 def normalize_config(config: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:

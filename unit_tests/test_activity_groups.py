@@ -7,6 +7,7 @@ recorder, so each test can check that every type of every window was emitted exa
 
 import itertools
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -14,7 +15,8 @@ from source_marketo.components.budget import ExportBudget
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
 from source_marketo.components.bulk.jobs import ExportJob, JobStatus, Window
 from source_marketo.components.bulk.scheduler import ExportScheduler, LaneState
-from source_marketo.components.errors import Action, Decision
+from source_marketo.components.envelope import parse_envelope
+from source_marketo.components.errors import Action, Decision, classify_body
 from source_marketo.components.types import format_datetime
 from unit_tests.helpers import FakeClock
 
@@ -35,7 +37,8 @@ class FakeMarketo:
         types = job.spec.activity_type_ids or ()
         if len(types) > self.max_types:
             self.refused.append(types)
-            return Decision(Action.FAIL, f"Marketo {self.code} 'Too many activity type ids'", self.code)
+            reply = parse_envelope({"requestId": "1#1", "success": False, "errors": [{"code": self.code, "message": "Too many activity type ids"}]})
+            return classify_body(reply, "/bulk/v1/activities/export/create.json")  # what the client hands over
         job.export_id, job.status = str(next(self.ids)), JobStatus.CREATED
         self.created.append((job.spec.window, types))
         return Decision(Action.OK, "ok")
@@ -63,16 +66,26 @@ def make_lane(states, selected=(ACTIVITIES,), types=TYPES):
     lane = ActivitiesLane(context, types)
     lane.emitted = []  # (window, types, streams) per file read
 
-    def read(job, targets):
-        lane.emitted.append((job.spec.window, job.spec.activity_type_ids, tuple(targets)))
+    def read(rows, targets):
+        lane.emitted.append((rows.job.spec.window, rows.job.spec.activity_type_ids, tuple(targets)))
         return iter(())
 
     lane._read_file = read
     return lane
 
 
+@contextmanager
+def open_rows(job):
+    """The scheduler opens each completed file and hands its rows to the lane; here the rows name their job."""
+    yield SimpleNamespace(job=job)
+
+
+def scheduler_for(marketo, budget_mb=500):
+    return ExportScheduler(marketo, open_rows, ExportBudget(marketo.clock, budget_mb), marketo.clock, LOG, 0.0)
+
+
 def run(lane, marketo, budget_mb=500):
-    scheduler = ExportScheduler(marketo, ExportBudget(marketo.clock, budget_mb), marketo.clock, LOG, 0.0)
+    scheduler = scheduler_for(marketo, budget_mb)
     messages = list(scheduler.run([lane])) + list(scheduler.final_states())  # as BulkSync does
     return scheduler, [message.state.stream.stream_state.__dict__ for message in messages if getattr(message, "state", None)]
 
@@ -129,20 +142,20 @@ def test_given_a_group_waiting_for_budget_when_planning_goes_on_then_it_is_not_d
     """A group's export that does not fit yet waits in place (created later), never dropped."""
     marketo = FakeMarketo(FakeClock(NOW), max_types=4)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START), "bytes_per_day": 2**20, "type_groups": [[1, 2, 3, 4], [5, 6, 7, 8]]}})
-    scheduler = ExportScheduler(marketo, ExportBudget(marketo.clock, 500), marketo.clock, LOG, 0.0)
+    scheduler = scheduler_for(marketo)
     scheduler._lanes = [LaneState(lane)]
     first = Window(START, START + timedelta(days=30))
     created, waiting = ExportJob(lane._spec(first, (1, 2, 3, 4))), ExportJob(lane._spec(first, (5, 6, 7, 8)))
     marketo.create(created)
     marketo.enqueue(created)
     scheduler._lanes[0].jobs.extend([created, waiting])
-    lane.plan.accept(first)
+    lane.plan.position = first.end  # the window was handed out
     scheduler.budget.reserve("another lane's job", scheduler.budget.available() - 2**20)
     scheduler._fill()
     assert waiting in scheduler._lanes[0].jobs and waiting.export_id is None
     scheduler.budget.release("another lane's job")
     pending = list(scheduler._lanes[0].jobs)
-    lane.resume_jobs = lambda: pending  # the same jobs, driven to the end by a run
+    lane.resume = lambda: pending  # the same jobs, driven to the end by a run
     for _ in scheduler.run([lane]):
         pass
     assert_every_type_emitted_once_per_day(lane)
@@ -162,12 +175,12 @@ def test_given_a_stream_added_since_the_grouped_run_when_synced_then_its_cursor_
 def test_given_a_budget_stop_while_made_up_exports_wait_then_none_is_created_after_it():
     marketo = FakeMarketo(FakeClock(NOW), max_types=7)
     lane = make_lane({ACTIVITIES: {"activity_date": format_datetime(START), "bytes_per_day": 2**20, "type_groups": [[1, 2, 3, 4, 5, 6, 7], [8]]}})
-    scheduler = ExportScheduler(marketo, ExportBudget(marketo.clock, 500), marketo.clock, LOG, 0.0)
+    scheduler = scheduler_for(marketo)
     scheduler._lanes = [LaneState(lane)]
     first = Window(START, START + timedelta(days=30))
     big, small = ExportJob(lane._spec(first, (1, 2, 3, 4, 5, 6, 7))), ExportJob(lane._spec(first, (8,)))
     scheduler._lanes[0].jobs.extend([big, small])
-    lane.plan.accept(first)
-    scheduler.budget.observe_spent(scheduler.budget.available() - int(lane.estimate(small.spec) * 3 * 1.5))  # room for the small one only
+    lane.plan.position = first.end  # the window was handed out
+    scheduler.budget.observe_spent(scheduler.budget.available() - int(lane.estimate(small.spec) * 1.5))  # room for the small one only
     scheduler._fill()
     assert scheduler.limit is not None and not marketo.created and not scheduler._lanes[0].jobs

@@ -28,8 +28,9 @@ class Raw:
 
 
 class Response:
-    def __init__(self, status, body, break_after=None):
+    def __init__(self, status, body, break_after=None, headers=None, start=0):
         self.status_code, self.raw = status, Raw(body, break_after)
+        self.headers = headers if headers is not None else ({"Content-Range": f"bytes {start}-/{start + len(body)}"} if status == 206 else {"Content-Type": "text/csv"})
 
 
 class FakeClient:
@@ -49,7 +50,7 @@ class FakeClient:
             raise AssertionError("gave up")
 
 
-DATA = b"id,name\n1,a\x00b\n2,c\n"
+DATA = b"id,name\n1,a\x00b\n" + b"".join(b"%d,name %d\n" % (i, i) for i in range(2, 30))  # longer than the head checked
 CHECKSUM = "sha256:" + hashlib.sha256(DATA).hexdigest()
 
 
@@ -59,14 +60,14 @@ def read_all(client, size=len(DATA), checksum=CHECKSUM):
 
 
 def test_given_a_dropped_connection_when_downloading_then_it_resumes_with_range_and_verifies():
-    client = FakeClient([Reply(Response(200, DATA, break_after=10), None, OK), Reply(Response(206, DATA[10:]), None, OK)])
+    client = FakeClient([Reply(Response(200, DATA, break_after=100), None, OK), Reply(Response(206, DATA[100:], start=100), None, OK)])
     body, stream = read_all(client)
     assert body == DATA.replace(b"\x00", b"") and stream.nul_bytes == 1
-    assert client.ranges == [None, "bytes=10-"] and stream.resumes == 1
+    assert client.ranges == [None, "bytes=100-"] and stream.resumes == 1
 
 
 def test_given_a_server_that_ignores_range_when_resuming_then_the_received_bytes_are_skipped():
-    client = FakeClient([Reply(Response(200, DATA, break_after=10), None, OK), Reply(Response(200, DATA), None, OK)])
+    client = FakeClient([Reply(Response(200, DATA, break_after=100), None, OK), Reply(Response(200, DATA), None, OK)])
     body, _ = read_all(client)
     assert body == DATA.replace(b"\x00", b"")
 
@@ -77,7 +78,7 @@ def test_given_a_checksum_mismatch_when_downloaded_then_corrupt():
 
 
 def test_given_a_short_body_when_downloaded_then_resumed_and_checked_against_the_size():
-    client = FakeClient([Reply(Response(200, DATA[:12]), None, OK), Reply(Response(206, DATA[12:]), None, OK)])
+    client = FakeClient([Reply(Response(200, DATA[:120]), None, OK), Reply(Response(206, DATA[120:], start=120), None, OK)])
     body, _ = read_all(client)
     assert body == DATA.replace(b"\x00", b"") and client.backoffs == ["truncated"]
 
@@ -85,3 +86,38 @@ def test_given_a_short_body_when_downloaded_then_resumed_and_checked_against_the
 def test_given_no_file_when_downloading_then_gone():
     with pytest.raises(ExportGone):
         read_all(FakeClient([Reply(None, None, Decision(Action.NOT_FOUND, "404", "404"))]))
+
+
+PAGE = b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"
+
+
+def test_given_an_html_page_instead_of_the_file_when_downloading_then_nothing_of_it_is_taken_and_the_file_is_fetched_again():
+    client = FakeClient([Reply(Response(200, PAGE, headers={"Content-Type": "text/html"}), None, OK), Reply(Response(200, DATA), None, OK)])
+    body, stream = read_all(client)
+    assert body == DATA.replace(b"\x00", b"") and client.ranges == [None, None] and client.backoffs == ["bad_body"]
+
+
+def test_given_an_html_page_labelled_as_csv_when_downloading_then_it_is_not_read_as_rows():
+    client = FakeClient([Reply(Response(200, PAGE + DATA[len(PAGE):]), None, OK), Reply(Response(200, DATA), None, OK)])
+    body, _ = read_all(client)
+    assert body == DATA.replace(b"\x00", b"")
+
+
+def test_given_a_range_continuation_from_another_byte_when_resuming_then_the_file_restarts_and_skips_what_was_taken():
+    client = FakeClient([
+        Reply(Response(200, DATA, break_after=100), None, OK),
+        Reply(Response(206, DATA[104:], start=104), None, OK),  # not where it was asked to start: never glued on
+        Reply(Response(200, DATA), None, OK),
+    ])
+    body, stream = read_all(client)
+    assert body == DATA.replace(b"\x00", b"") and client.ranges == [None, "bytes=100-", None] and client.backoffs == ["network", "bad_range"]
+
+
+def test_given_a_range_continuation_that_is_an_html_page_when_resuming_then_it_is_not_appended():
+    client = FakeClient([
+        Reply(Response(200, DATA, break_after=100), None, OK),
+        Reply(Response(206, PAGE, headers={"Content-Range": f"bytes 100-/{len(DATA)}", "Content-Type": "text/html"}), None, OK),
+        Reply(Response(206, DATA[100:], start=100), None, OK),
+    ])
+    body, stream = read_all(client)
+    assert body == DATA.replace(b"\x00", b"") and client.ranges == [None, "bytes=100-", "bytes=100-"]

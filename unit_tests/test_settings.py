@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from source_marketo.components.settings import ConfigError, parse_base_url, parse_settings
+from source_marketo.components.errors import ConfigError
+from source_marketo.components.settings import parse_base_url, parse_settings
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 GOOD = {"munchkin_id": "123-ABC-456", "client_id": "id", "client_secret": "secret", "start_date": "2026-01-01"}

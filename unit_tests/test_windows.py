@@ -1,45 +1,73 @@
-"""Window planning: 31-day cap, a one-day probe, sizes that fit the megabytes left, reuse of saved exports."""
+"""Window planning: the 31-day cap, sizes from evidence that fit the day's budget (two jobs at a time near
+the cap), holds instead of slivers, a stop at the tail, and reuse of saved exports."""
 
 from datetime import datetime, timedelta, timezone
 
-from source_marketo.components.bulk.jobs import ExportSpec, Window
-from source_marketo.components.bulk.windows import MIN_WINDOW, WindowPlan, saved_exports
-from source_marketo.components.bulk.jobs import ExportJob
+from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
+from source_marketo.components.bulk.census import Census, read_census
+from source_marketo.components.bulk.windows import MARGIN_LEARNED, MIN_WINDOW, Hold, Room, WindowPlan, saved_exports
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MB = 2**20
 
 
 def plan(**kwargs):
-    defaults = dict(start=START, end=START + timedelta(days=100), max_window=timedelta(days=30), prior_bytes_per_day=10 * MB)
+    defaults = dict(start=START, end=START + timedelta(days=100), max_window=timedelta(days=30), prior=10 * MB)
     return WindowPlan(**{**defaults, **kwargs})
 
 
-def test_given_nothing_learned_when_planning_then_the_first_window_is_a_one_day_probe():
-    assert plan().peek(500 * MB) == Window(START, START + timedelta(days=1))
+def room(left=500 * MB, reserved=0, cap=500 * MB, in_flight=0):
+    return Room(left_today=left, reserved=reserved, cap=cap, in_flight=in_flight)
 
 
-def test_given_a_learned_rate_when_planning_then_windows_are_as_large_as_allowed():
-    windows = plan(bytes_per_day=1000)
-    first = windows.peek(500 * MB)
-    assert first.end - first.start == timedelta(days=30)
-    windows.accept(first)
-    assert windows.peek(500 * MB).start == first.end
+def size(window):
+    return window.end - window.start
 
 
-def test_given_little_budget_left_when_planning_then_the_window_shrinks_to_fit():
-    windows = plan(bytes_per_day=10 * MB)
-    window = windows.peek(30 * MB)  # 30 MB / (10 MB/day * 1.5 safety) = 2 days
-    assert window.end - window.start == timedelta(days=2)
-    assert windows.estimate(window) <= 30 * MB
+def test_given_a_learned_rate_when_planning_then_windows_are_as_large_as_allowed_and_follow_each_other():
+    windows = plan(learned=1000)
+    first = windows.next_window(room())
+    assert first == Window(START, START + timedelta(days=30))
+    assert windows.next_window(room(in_flight=1)).start == first.end
+
+
+def test_given_survey_evidence_when_planning_then_full_windows_go_at_full_depth_at_once():
+    windows = plan(evidence=100 * 1024)  # no finished export yet: no lone probe, no one-at-a-time
+    planned = [windows.next_window(room(reserved=i * 10 * MB, in_flight=i)) for i in range(3)]
+    assert all(isinstance(w, Window) and size(w) == timedelta(days=30) for w in planned)
+
+
+def test_given_only_a_guess_and_a_tight_budget_when_a_job_is_in_flight_then_the_lane_waits():
+    windows = plan()  # prior 10 MB a day
+    assert isinstance(windows.next_window(room()), Window)
+    assert windows.next_window(room(reserved=100 * MB, in_flight=1)) is Hold.WAIT
+
+
+def test_given_little_budget_left_when_planning_then_each_job_gets_half_of_it():
+    windows = plan(learned=10 * MB)
+    window = windows.next_window(room(left=50 * MB))  # half of 50 MB at 10 MB a day x 2 (the margin near the cap)
+    assert size(window) == timedelta(days=1.25)
+    assert windows.estimate(window) <= 25 * MB
+    second = windows.next_window(room(left=50 * MB, reserved=windows.estimate(window), in_flight=1))
+    assert size(second) == timedelta(days=1.25)  # the other slot runs too
+    assert windows.next_window(room(left=50 * MB, reserved=2 * windows.estimate(window), in_flight=2)) is Hold.WAIT  # no sliver
+
+
+def test_given_the_tail_of_the_day_when_no_full_window_fits_then_stop_until_the_day_resets():
+    windows = plan(learned=10 * MB)
+    assert windows.next_window(room(left=20 * MB)) is Hold.STOP  # under 5% of 500 MB
+    assert windows.next_window(room(left=20 * MB, reserved=5 * MB)) is Hold.WAIT  # let running jobs finish first
+
+
+def test_given_the_tail_of_the_day_when_the_last_window_is_small_then_it_still_goes():
+    windows = plan(end=START + timedelta(hours=5), learned=10 * MB)
+    assert windows.next_window(room(left=20 * MB)) == Window(START, START + timedelta(hours=5))
 
 
 def test_given_the_end_when_planning_then_the_last_window_is_clipped_and_then_none():
-    windows = plan(end=START + timedelta(hours=5), bytes_per_day=1)
-    window = windows.peek(500 * MB)
-    assert window.end == START + timedelta(hours=5)
-    windows.accept(window)
-    assert windows.peek(500 * MB) is None
+    windows = plan(end=START + timedelta(hours=5), learned=1)
+    assert windows.next_window(room()).end == START + timedelta(hours=5)
+    assert windows.next_window(room()) is None
 
 
 def test_given_a_failing_window_when_split_then_halves_down_to_the_minimum():
@@ -53,7 +81,38 @@ def test_given_a_busy_then_quiet_window_when_learning_then_the_rate_falls_slowly
     windows = plan()
     windows.learn(Window(START, START + timedelta(days=1)), 100 * MB)
     windows.learn(Window(START, START + timedelta(days=1)), 0)
-    assert windows.bytes_per_day == 50 * MB
+    assert windows.learned == 50 * MB
+
+
+def test_given_an_empty_export_when_learning_then_the_rate_stays_unknown():
+    windows = plan(evidence=MB)
+    windows.learn(Window(START, START + timedelta(days=30)), 120, records=0)
+    assert windows.learned is None and windows.rate_known_from() == "the survey"
+
+
+def test_given_an_ample_budget_and_a_learned_rate_then_estimates_hold_a_small_margin():
+    windows = plan(learned=MB)
+    window = windows.next_window(room())
+    assert windows.estimate(window) == int(MB * MARGIN_LEARNED * 30)
+
+
+def test_given_a_huge_budget_and_a_tiny_rate_when_planning_then_no_overflow():
+    windows = plan(learned=0.0)
+    assert size(windows.next_window(room(left=10**15, cap=10**15))) == timedelta(days=30)
+
+
+def test_given_a_survey_when_the_data_begins_later_then_the_plan_starts_there():
+    windows = plan(learned=1000)
+    windows.begin_at(START + timedelta(days=40))
+    assert windows.next_window(room()).start == START + timedelta(days=40)
+    windows.begin_at(START)  # never back
+    assert windows.position > START
+
+
+def test_given_windows_sized_by_the_budget_when_planned_then_they_are_whole_seconds():
+    windows = plan(learned=7 * MB)
+    window = windows.next_window(room(left=123_456_789, cap=123_456_789))
+    assert timedelta(days=4) < size(window) < timedelta(days=5) and size(window).microseconds == 0  # 61,728,394 B / (7 MB x 2) a day
 
 
 def spec(window, group=None):
@@ -77,30 +136,6 @@ def test_given_saved_exports_for_other_fields_when_resuming_then_none_is_reused(
     other = lambda window, group: ExportSpec("leads", window, "updatedAt", ("id", "updatedAt", "email"))
     windows = plan(saved=saved)
     assert windows.resumable(other) == [] and windows.position == START
-
-
-def test_given_an_empty_probe_when_learning_then_the_rate_stays_unknown_and_the_prior_sizes_windows():
-    windows = plan()  # prior 10 MB a day
-    probe = windows.peek(500 * MB)
-    windows.accept(probe)
-    windows.learn(probe, 120, records=0)
-    assert windows.bytes_per_day is None and windows.max_jobs(4) == 1
-    second = windows.peek(150 * MB)
-    assert second.end - second.start == timedelta(days=10)  # 150 MB / (10 MB a day x 1.5)
-
-
-def test_given_an_ample_budget_when_a_rate_is_known_then_windows_are_full_size_at_once():
-    windows = plan(bytes_per_day=100 * 1024)
-    first = windows.peek(500 * MB)
-    windows.accept(first)
-    windows.learn(first, 3 * MB, records=1000)
-    assert windows.peek(500 * MB).end - windows.peek(500 * MB).start == timedelta(days=30)
-
-
-def test_given_a_huge_budget_and_a_tiny_rate_when_planning_then_no_overflow():
-    windows = plan(bytes_per_day=0.0)
-    window = windows.peek(10**15)
-    assert window.end - window.start == timedelta(days=30)
 
 
 def typed(window, group):
@@ -142,9 +177,31 @@ def test_given_a_group_emitted_past_the_cursor_when_resuming_then_its_chain_star
         ("1b", b, first), ("2a", a, second), (None, b, second)]
 
 
-def test_given_windows_planned_at_the_prior_rate_when_sized_then_they_are_whole_seconds():
-    windows = plan(prior_bytes_per_day=7 * MB)
-    windows.accept(windows.peek(123_456_789))  # the one-day probe
-    size = windows.peek(123_456_789)
-    size = size.end - size.start
-    assert timedelta(days=11) < size < timedelta(days=12) and size.microseconds == 0  # 123,456,789 B / (7 MB x 1.5) a day
+
+
+def census(start, counts_by_minute):
+    """A census of rows at ``start`` + minute offsets."""
+    class Rows(list):
+        header = ["updatedAt"]
+    rows = Rows([(start + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M:%SZ")] for m, n in counts_by_minute for _ in range(n))
+    return read_census(rows, "updatedAt", Window(start, start + timedelta(days=30)))
+
+
+def test_given_a_census_when_the_budget_is_tight_then_windows_are_cut_to_the_rows_that_fit():
+    windows = plan(learned=1.0, bytes_per_row=1000.0)  # a learned rate that knows nothing of the dense end
+    windows.census = census(START, [(60, 100), (24 * 60 * 20, 900)])  # 100 rows on day 0, 900 on day 20
+    first = windows.next_window(room(left=700_000, cap=700_000))  # half: 350 kB, 304 rows at 1000 B x 1.15
+    assert first.start == START and first.end == START + timedelta(days=20, seconds=-1)  # all of day 0, none of day 20
+    assert windows.estimate(first) == int(100 * 1000 * 1.15)
+    # The dense minute alone (900 rows, 1 MB) is more than half of what is left: wait for the running job, then stop.
+    assert windows.next_window(room(left=700_000, cap=700_000, reserved=windows.estimate(first), in_flight=1)) is Hold.WAIT
+    assert windows.next_window(room(left=700_000 - 100_000, cap=700_000)) is Hold.STOP
+
+
+def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():
+    counted = census(START, [(0, 2), (10, 3), (20, 5)])
+    assert counted.rows(START, START + timedelta(minutes=10)) == 5  # the end minute counts (windows include their end)
+    assert counted.rows(START + timedelta(minutes=11), START + timedelta(minutes=30)) == 5
+    assert counted.end_for(START, START + timedelta(days=1), 5) == START + timedelta(minutes=20, seconds=-1)
+    assert counted.end_for(START, START + timedelta(days=1), 1) == START  # the first minute alone is over
+    assert counted.end_for(START, START + timedelta(days=1), 100) == START + timedelta(days=1)

@@ -19,7 +19,7 @@ import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
 from source_marketo.components.clock import Clock
-from source_marketo.components.errors import Action, Decision, classify_exception
+from source_marketo.components.errors import Action, Decision, classify_exception, classify_identity, is_identity_reply
 
 IDENTITY_PATH = "/identity/oauth/token"
 
@@ -79,7 +79,7 @@ class MarketoTokenProvider:
     def _fetch(self) -> AccessToken:
         form = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._client_secret}
         response = self._send(data=form)
-        if response.status_code not in (200, 401) and not _is_identity_reply(response):
+        if response.status_code not in (200, 401) and not is_identity_reply(_json_or_none(response)):
             response = self._send(params=form)
         return self._read(response)
 
@@ -92,19 +92,13 @@ class MarketoTokenProvider:
 
     def _read(self, response: requests.Response) -> AccessToken:
         body = _json_or_none(response)
-        if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
-            value = str(body["access_token"])
-            add_to_secrets(value)
-            lifetime = float(body.get("expires_in") or 3600)
-            return AccessToken(value, self._clock.monotonic() + lifetime, lifetime, str(body.get("scope") or ""))
-        if response.status_code in (400, 401, 403) or (isinstance(body, dict) and body.get("error")):
-            described = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
-            detail = f": {described}" if described else ""
-            reason = f"Marketo rejected the client ID or client secret (HTTP {response.status_code}{detail}); check both in Admin > LaunchPoint"
-            raise IdentityError(Decision(Action.CONFIG_ERROR, reason, str(response.status_code)))
-        if response.status_code >= 500 or response.status_code == 429:
-            raise IdentityError(Decision(Action.RETRY, f"the identity service answered HTTP {response.status_code}", str(response.status_code)))
-        raise IdentityError(Decision(Action.RETRY, f"the identity service answered HTTP {response.status_code} without a token", "bad_body"))
+        decision = classify_identity(response.status_code, body)
+        if decision.action is not Action.OK:
+            raise IdentityError(decision)
+        value = str(body["access_token"])
+        add_to_secrets(value)
+        lifetime = float(body.get("expires_in") or 3600)
+        return AccessToken(value, self._clock.monotonic() + lifetime, lifetime, str(body.get("scope") or ""))
 
 
 def _json_or_none(response: requests.Response):
@@ -112,8 +106,3 @@ def _json_or_none(response: requests.Response):
         return response.json()
     except ValueError:
         return None
-
-
-def _is_identity_reply(response: requests.Response) -> bool:
-    body = _json_or_none(response)
-    return isinstance(body, dict) and ("access_token" in body or "error" in body)

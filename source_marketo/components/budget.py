@@ -16,9 +16,9 @@ from typing import Deque, Optional
 from zoneinfo import ZoneInfo
 
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_marketo.components.clock import Clock
+from source_marketo.components.errors import Limit, MarketoFailure
 
 MARKETO_TIMEZONE = ZoneInfo("America/Chicago")
 MEGABYTE = 1024 * 1024
@@ -35,17 +35,21 @@ def next_reset(moment: datetime) -> datetime:
     return datetime.combine(tomorrow, time(0), tzinfo=MARKETO_TIMEZONE).astimezone(timezone.utc)
 
 
-class LimitReached(AirbyteTracedException):
+class LimitReached(MarketoFailure):
     """A daily limit stops the run cleanly: the state so far stands, Airbyte retries later."""
 
-    def __init__(self, limit: str, detail: str, resets_at: Optional[datetime], kind: str = "calls") -> None:
+    def __init__(self, limit: str, detail: str, resets_at: Optional[datetime], kind: Limit = Limit.CALLS, progress: str = "") -> None:
         when = f"; it resets at {resets_at:%Y-%m-%d %H:%M} UTC (midnight US Central)" if resets_at else ""
-        message = f"Stopped cleanly: {limit} was reached ({detail}){when}. Progress is saved and the next sync continues from it."
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+        done = f" {progress}" if progress else ""
+        super().__init__(f"Stopped cleanly: {limit} was reached ({detail}){when}.{done} Progress is saved and the next sync continues from it.", FailureType.transient_error)
         self.limit = limit
-        self.kind = kind  # "calls" (nothing more can be asked today) or "exports" (no new export today)
+        self.kind = kind
         self.detail = detail
         self.resets_at = resets_at
+
+    def with_progress(self, progress: str) -> "LimitReached":
+        """The same stop, saying how much of the sync's plan is done."""
+        return LimitReached(self.limit, self.detail, self.resets_at, self.kind, progress)
 
 
 class CallRateLimiter:
@@ -170,6 +174,11 @@ class ExportBudget:
         self._roll_day()
         return max(self.cap_bytes - self.spent - self.reserved, 0)
 
+    def left_today(self) -> int:
+        """The cap less what completed today; reservations not deducted."""
+        self._roll_day()
+        return max(self.cap_bytes - self.spent, 0)
+
     def observe_spent(self, spent_today: int) -> None:
         self._roll_day()
         self.spent = max(self.spent, spent_today)
@@ -193,7 +202,7 @@ class ExportBudget:
             "the daily bulk export limit set for this connector",
             f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
             next_reset(self._clock.now()),
-            kind="exports",
+            kind=Limit.EXPORTS,
         )
 
     def _roll_day(self) -> None:

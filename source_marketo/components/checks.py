@@ -12,8 +12,8 @@ from typing import Any, Mapping
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_marketo.components.budget import LimitReached
-from source_marketo.components.client import MarketoRequestError, RetryPolicy
-from source_marketo.components.errors import Action
+from source_marketo.components.client import RetryPolicy
+from source_marketo.components.errors import MarketoRequestError, Problem
 from source_marketo.components.metadata import activity_types, lead_fields, validate_activity_type_ids, validate_custom_lead_fields
 from source_marketo.components.runtime import MarketoRuntime
 
@@ -32,20 +32,17 @@ def check_connection(runtime: MarketoRuntime) -> str:
 
 
 def failure_message(error: AirbyteTracedException, config: Mapping[str, Any]) -> str:
-    """The check's answer in plain words, one per kind of failure."""
+    """The check's answer in plain words, one per kind of problem (errors.py says which it is)."""
     where = str(config.get("munchkin_id") or "the configured instance")
     if isinstance(error, MarketoRequestError):
-        decision = error.decision
-        if decision.code == "dns":
-            return f"The Marketo host for '{where}' does not resolve: check the Munchkin account ID or REST base URL."
-        if decision.code == "network":
-            return f"Cannot reach Marketo at '{where}': the connection failed or timed out. Check the URL and that this network may reach it."
-        if decision.action is Action.CONFIG_ERROR and decision.code in ("400", "401", "403"):
-            return "Marketo rejected the client ID or client secret: copy both again from Admin > LaunchPoint > View Details."
-        if decision.code == "603":
-            return ("Marketo denied access (603): give the API user's role the read permissions (Read-Only Lead, Read-Only Activity, "
-                    "Read-Only Assets, Read-Only Campaign), and check the instance's IP allow-list.")
-        return error.message or str(error)
+        advice = {
+            Problem.UNKNOWN_HOST: f"The Marketo host for '{where}' does not resolve: check the Munchkin account ID or REST base URL.",
+            Problem.UNREACHABLE: f"Cannot reach Marketo at '{where}': the connection failed or timed out. Check the URL and that this network may reach it.",
+            Problem.BAD_CREDENTIALS: "Marketo rejected the client ID or client secret: copy both again from Admin > LaunchPoint > View Details.",
+            Problem.ACCESS_DENIED: ("Marketo denied access (603): give the API user's role the read permissions (Read-Only Lead, Read-Only Activity, "
+                                    "Read-Only Assets, Read-Only Campaign), and check the instance's IP allow-list."),
+        }
+        return advice.get(error.decision.problem) or error.message or str(error)
     if isinstance(error, LimitReached):
         resets = f"; it resets at {error.resets_at:%Y-%m-%d %H:%M} UTC (midnight US Central)" if error.resets_at else ""
         return f"No API calls are left today: {error.detail}{resets}."

@@ -16,8 +16,6 @@ from urllib.parse import urlencode
 
 import requests
 
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
 from source_marketo.components.auth import IdentityError, MarketoTokenProvider
 from source_marketo.components.budget import CallRateLimiter, DailyCallBudget, LimitReached, next_reset
 from source_marketo.components.clock import Clock, MarketoClock
@@ -25,6 +23,8 @@ from source_marketo.components.envelope import Envelope, MalformedEnvelope, pars
 from source_marketo.components.errors import (
     Action,
     Decision,
+    Limit,
+    MarketoRequestError,
     classify_body,
     classify_exception,
     classify_status,
@@ -41,7 +41,8 @@ class RetryPolicy:
     rate_limited_attempts: int = 12  # 606/615 say "wait", not "broken": they get more patience
     base_delay: float = 1.0
     max_delay: float = 60.0
-    rate_limit_delay: float = 20.0  # one Marketo rate window
+    rate_limit_delay: float = 20.0  # 606: one Marketo rate window
+    busy_delay: float = 0.2  # 615: a call in flight returns within moments; doubled per attempt, at most 2 s
     token_refreshes: int = 2
     connect_timeout: float = 15.0
     read_timeout: float = 150.0
@@ -55,17 +56,6 @@ class Reply:
     response: requests.Response
     envelope: Optional[Envelope]
     decision: Decision
-
-
-class MarketoRequestError(AirbyteTracedException):
-    """A call that failed for good: names the endpoint, Marketo's code and the attempts made."""
-
-    def __init__(self, decision: Decision, attempts: int) -> None:
-        tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-        message = f"Marketo request failed {tries}: {decision.reason}."
-        super().__init__(message=message, internal_message=message, failure_type=decision.failure_type)
-        self.decision = decision
-        self.attempts = attempts
 
 
 class MarketoClient:
@@ -240,21 +230,25 @@ class MarketoClient:
 
     def _raise_if_final(self, decision: Decision, attempt: int) -> None:
         if decision.action is Action.STOP:
-            kind = "exports" if decision.code == "1029" else "calls"
-            limit = "Marketo's daily bulk export allocation" if kind == "exports" else "Marketo's daily API call quota"
+            kind = decision.limit or Limit.CALLS
+            limit = "Marketo's daily bulk export allocation" if kind is Limit.EXPORTS else "Marketo's daily API call quota"
             raise LimitReached(limit, decision.detail or decision.reason, next_reset(self.marketo_clock.now()), kind=kind)
-        if decision.action is Action.RATE_LIMITED and attempt < self.policy.rate_limited_attempts:
+        if decision.action in (Action.RATE_LIMITED, Action.BUSY) and attempt < self.policy.rate_limited_attempts:
             return
         if decision.action is not Action.RETRY or attempt >= self.policy.max_attempts:
             raise MarketoRequestError(decision, attempt)
 
     def _back_off(self, decision: Decision, attempt: int, path: str) -> None:
         self.retries[decision.code or decision.action.value] += 1
-        ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+        if decision.action is Action.BUSY:  # calls in flight finish in moments: no rate window to wait out
+            ceiling = min(2.0, self.policy.busy_delay * 2 ** (attempt - 1))
+        else:
+            ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
         delay = self._rng.uniform(ceiling / 2, ceiling)
         if decision.action is Action.RATE_LIMITED:
             delay += self.policy.rate_limit_delay
-        limit = self.policy.rate_limited_attempts if decision.action is Action.RATE_LIMITED else self.policy.max_attempts
+        patient = decision.action in (Action.RATE_LIMITED, Action.BUSY)
+        limit = self.policy.rate_limited_attempts if patient else self.policy.max_attempts
         self.logger.warning(f"Retrying in {delay:.1f} s (attempt {attempt} of {limit}): {decision.reason}")
         self.clock.sleep(delay)
 

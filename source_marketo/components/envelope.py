@@ -16,7 +16,7 @@ NO_ASSETS_WARNING = "No assets found for the given search criteria."
 
 @dataclass(frozen=True)
 class MarketoError:
-    """One entry of ``errors``: Marketo's code (a string such as ``"606"``) and its message."""
+    """One entry of ``errors``: Marketo's code (a string, never a number) and its message."""
 
     code: str
     message: str

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from source_marketo.components.runtime import MarketoRuntime
-from source_marketo.components.settings import ConfigError, MarketoSettings
+from source_marketo.components.errors import ConfigError
+from source_marketo.components.settings import MarketoSettings
 
+NEW_LEAD = 12  # Marketo never removes it from the activity log (its data retention policy)
 DELETE_LEAD = 37  # served by activities/deletedleads.json, not by bulk export (marketo-api.md 6.2)
 NOT_EXPORTABLE_TYPES = frozenset({"formula"})
 

@@ -16,7 +16,7 @@ import requests
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.sources.types import StreamSlice, StreamState
 
-from source_marketo.components.runtime import lookup
+from source_marketo.components.runtime import runtime_of
 
 
 # Read by two streams each (lead_activity_types and lead_activity_type_attributes; segmentation and
@@ -38,7 +38,7 @@ class MarketoRequester(HttpRequester):
         request_body_json: Optional[Mapping[str, Any]] = None,
         log_formatter: Optional[Callable[[requests.Response], Any]] = None,
     ) -> Optional[requests.Response]:
-        runtime = lookup(self.config)
+        runtime = runtime_of(self.config)
         relative_path = "/" + (path or self.get_path(stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token)).lstrip("/")
         params = self._request_params(stream_state, stream_slice, next_page_token, request_params)
         if relative_path in UNCHANGING_WITHIN_A_RUN:

@@ -14,22 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
+from source_marketo.components.errors import ConfigError
 from source_marketo.components.types import parse_datetime
 
 DEFAULT_ACTIVITY_TYPE_IDS = (12, 13, 32, 37)
 MUNCHKIN_ID = re.compile(r"^\d{3}-[A-Za-z]{3}-\d{3}$")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
-class ConfigError(AirbyteTracedException):
-    """A setting the user must fix; the message names the setting and the fix."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from source_marketo.components.budget import MEGABYTE
+from source_marketo.components.errors import Limit
 from source_marketo.components.runtime import MarketoRuntime
 
 
@@ -15,7 +16,7 @@ def run_summary(runtime: MarketoRuntime) -> str:
     remaining_calls = f"{client.calls.remaining()} of the {cap}-call daily cap" if cap is not None else "no call cap set"
     left_mb = max(exports.cap_bytes - exports.spent, 0) / MEGABYTE
     stop = client.stopped_by
-    marketo_refused = stop is not None and stop.kind == "exports"  # the client only ever stops on Marketo's own 1029
+    marketo_refused = stop is not None and stop.kind is Limit.EXPORTS  # the client only ever stops on Marketo's own 1029
     export_left = "no export megabytes (Marketo's allocation is used up)" if marketo_refused else f"{left_mb:.1f} of {exports.cap_bytes / MEGABYTE:.0f} MB export"
     retries = sum(client.retries.values())
     return (

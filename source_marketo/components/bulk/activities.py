@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import orjson
 
@@ -26,7 +26,9 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, int_tuple, parse_cursor, resume_point, saved_exports
+from source_marketo.components.bulk.survey import Survey, survey_activities
+from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text, int_tuple, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.errors import Decision
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.types import rfc3339
 
@@ -72,13 +74,13 @@ class ActivitiesLane(PlannedLane):
         settings = context.runtime.settings
         self.cursors: Dict[str, datetime] = {}
         saved: List[Dict[str, Any]] = []
-        rate = None
+        numbers: Dict[str, Any] = {}
         saved_groups = []
         for stream in self.streams:
             state = context.input_state(stream)
             self.cursors[stream] = parse_cursor(state.get(CURSOR)) or settings.start_date
             saved = saved or list(state.get("pending_exports") or [])
-            rate = rate or state.get("bytes_per_day")
+            numbers = numbers if numbers.get("learned") else plan_numbers(state)
             saved_groups.append((state.get("type_groups"), state.get("groups_through")))
         self.groups: List[Group] = type_groups(next((groups for groups, _ in saved_groups if groups), None), self.type_ids)
         # Where each group had been emitted to when the last run stopped (groups run ahead of the cursor);
@@ -90,7 +92,7 @@ class ActivitiesLane(PlannedLane):
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         start = min(self.cursors.values(), default=settings.start_date)
         start = resume_point(settings, start)
-        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, rate, saved)
+        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=saved, **(numbers or plan_numbers({})))
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []
         # Progress is kept per type (lane.py), so a window exported in groups counts once all are in.
@@ -99,15 +101,24 @@ class ActivitiesLane(PlannedLane):
             self._emitted.update({type_id: max(start, moment) for type_id in group or ()})
         self._window_sizes: Dict[Window, List[Any]] = {}  # types, bytes and records of a grouped window so far
 
+    def take_survey(self) -> Survey:
+        return survey_activities(self.context.runtime, self.plan.position, self.type_ids, ATTRIBUTES in self.streams)
+
+    def skip_to(self, moment: datetime) -> None:
+        """The survey found no activity of the configured types before ``moment``: the cursors start there."""
+        self._skip_to(moment)
+        for stream in self.streams:
+            self.cursors[stream] = max(self.cursors[stream], self.plan.start)
+
     # --- the Lane protocol ------------------------------------------------------------------
 
-    def resume_jobs(self) -> List[ExportJob]:
+    def resume(self) -> List[ExportJob]:
         if not self.exports_anything:
             return []
         return self._resume(min(self.cursors.values(), default=None), self._ahead)
 
-    def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        return super().peek(available_bytes) if self.exports_anything else None
+    def next_export(self, room: Room) -> Union[ExportSpec, Hold, None]:
+        return super().next_export(room) if self.exports_anything else None
 
     def parts(self) -> List[Group]:
         return self.groups if self.grouped else [None]
@@ -116,9 +127,11 @@ class ActivitiesLane(PlannedLane):
         """Progress is kept per type (None: the one key of an export of every type)."""
         return tuple(part) if part else (self.type_ids or (None,))
 
-    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]:
+    def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
         """Marketo refused an export with several types: export them in two groups from now on."""
         types = spec.activity_type_ids or ()
+        if not decision.ask_for_less:
+            return None
         if len(types) < 2:
             # Even one type is refused: the list was not the problem, so the groups were no help either.
             self.groups = [self.type_ids]
@@ -136,26 +149,23 @@ class ActivitiesLane(PlannedLane):
             at = self._window_parts.index(types)
             self._window_parts[at:at + 1] = [first, second]
         self.context.runtime.logger.warning(
-            f"Marketo refused the activity type list of the {spec.describe()} ({reason}). Exporting the types "
+            f"Marketo refused the activity type list of the {spec.describe()} ({decision.reason}). Exporting the types "
             f"in {len(self.groups)} groups from now on, one export per group and window: "
             + "; ".join(",".join(map(str, group or ())) for group in self.groups) + "."
         )
         return [replace(spec, activity_type_ids=first), replace(spec, activity_type_ids=second)]
 
-    def unsupported(self, spec: ExportSpec, reason: str) -> None:
-        raise RuntimeError(f"Marketo refused the activity export filter: {reason}")
-
-    def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
+    def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
         self._pending = saved_exports(jobs, self.grouped)
         for stream in self.streams:
             yield state_message(stream, self.state_of(stream))
 
-    def consume(self, job: ExportJob) -> Iterator[Any]:
+    def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         window = job.spec.window
         self._check_continuity(job)
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
-            yield from self._read_file(job, targets)
+            yield from self._read_file(rows, targets)
         self._learn(job)
         through = self._advance(job)
         for done in [part for part in self._window_sizes if part.end <= through]:
@@ -199,8 +209,7 @@ class ActivitiesLane(PlannedLane):
 
     def state_of(self, stream: str) -> Dict[str, Any]:
         state: Dict[str, Any] = {CURSOR: cursor_text(self.cursors[stream]), "pending_exports": self._pending}
-        if self.plan.bytes_per_day is not None:
-            state["bytes_per_day"] = round(self.plan.bytes_per_day)
+        state.update(plan_state(self.plan))
         if self.grouped:
             state["type_groups"] = [list(group or ()) for group in self.groups]
             state["groups_through"] = [cursor_text(min(self._emitted_to(type_id) for type_id in group or ())) for group in self.groups]
@@ -208,12 +217,11 @@ class ActivitiesLane(PlannedLane):
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
 
-    def _read_file(self, job: ExportJob, targets: List[str]) -> Iterator[Any]:
+    def _read_file(self, rows: ExportRows, targets: List[str]) -> Iterator[Any]:
         context = self.context
         activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
         attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
-        with context.export_rows(job) as rows:
-            yield from self._rows(rows, activities, attributes)
+        yield from self._rows(rows, activities, attributes)
         for sink in (activities, attributes):
             if sink is not None:
                 context.count(sink.stream, sink.count)

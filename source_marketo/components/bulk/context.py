@@ -1,11 +1,12 @@
-"""What every bulk lane of a run shares: the runtime, the bulk endpoints, the clock's "now", the output mode."""
+"""What every bulk lane of a run shares: the runtime, the bulk endpoints, the clock's "now", the output mode,
+and how an export's file becomes rows (downloaded, verified, parsed)."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterator, Mapping
+from typing import Any, Dict, Iterator, Mapping
 
 from source_marketo.components.bulk.csv_rows import ExportRows, located_errors, report_cleanup
 from source_marketo.components.bulk.download import ExportFile
@@ -23,21 +24,13 @@ class BulkContext:
     selected: Dict[str, Mapping[str, Any]]  # selected bulk stream -> its configured JSON schema
     full_refresh: Dict[str, bool]  # stream -> read from the start date, ignoring state
     states: Dict[str, Dict[str, Any]]  # stream -> input state
-    tick: Callable[[int], None] = lambda received: None  # the scheduler's hook between download chunks
 
     def sink(self, stream: str) -> RecordSink:
         return RecordSink(stream, self.raw_output)
 
     def open_export(self, job: ExportJob) -> ExportFile:
-        """The job's file as a stream: resumed with Range, verified, polling the scheduler between chunks."""
-        return ExportFile(
-            self.runtime.client,
-            self.api.file_path(job),
-            job.file_size,
-            job.checksum,
-            read_timeout=self.runtime.settings.download_timeout,
-            on_progress=lambda received: self.tick(received),
-        )
+        """The job's file as a stream: resumed with Range, verified against Marketo's size and checksum."""
+        return ExportFile(self.runtime.client, self.api.file_path(job), job.file_size, job.checksum, read_timeout=self.runtime.settings.download_timeout)
 
     @contextmanager
     def export_rows(self, job: ExportJob) -> Iterator[ExportRows]:

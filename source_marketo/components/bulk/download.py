@@ -5,22 +5,30 @@ Marketo serves ``GET /bulk/v1/{obj}/export/{id}/file.json`` as plain CSV (no env
 on the completed job (marketo-api.md 6.4). Connections can drop or stall on long downloads, so a
 read timeout or a dropped connection resumes from the last byte received. The checksum is taken on
 the bytes as served; NUL bytes (seen in real exports) are removed only after that.
+
+Only the export itself is ever taken: a reply that is an HTML page (a proxy's error page, even with
+HTTP 200) is retried before any of it is read, and a continuation is appended only when it starts
+at the byte asked for (``Content-Range``); otherwise the file is fetched again from its start and
+what was already received is skipped, so the bytes taken are always one file, end to end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from typing import Callable, Iterator, Optional
+import itertools
+import re
+from typing import Iterator, Optional
 
 import requests
 import urllib3
 
 from source_marketo.components.client import MarketoClient
-from source_marketo.components.errors import Action, Decision
+from source_marketo.components.errors import Action, Decision, classify_export_body
 
 CHUNK_SIZE = 1 << 20
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError)
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-")
 
 
 class ExportGone(Exception):
@@ -41,7 +49,6 @@ class ExportFile(io.BufferedIOBase):
         expected_size: Optional[int] = None,
         expected_checksum: Optional[str] = None,
         read_timeout: float = 60.0,
-        on_progress: Optional[Callable[[int], None]] = None,
     ) -> None:
         super().__init__()
         self._client = client
@@ -49,8 +56,8 @@ class ExportFile(io.BufferedIOBase):
         self._expected_size = expected_size
         self._expected_checksum = _hex(expected_checksum)
         self._read_timeout = read_timeout
-        self._on_progress = on_progress
         self._sha256 = hashlib.sha256()
+        self._whole_file_next = False  # a continuation did not line up: ask for the whole file and skip what was taken
         self._chunks = self._download()
         self.received = 0  # bytes as served (what fileSize counts)
         self.nul_bytes = 0
@@ -89,14 +96,25 @@ class ExportFile(io.BufferedIOBase):
     def _stream_from(self, offset: int):
         """Yield chunks from ``offset``; return None when the body ended, else why it stopped."""
         headers = {"Accept-Encoding": "identity"}  # the bytes as stored: what fileSize, the checksum and Range count
-        if offset:
+        if offset and not self._whole_file_next:
             headers["Range"] = f"bytes={offset}-"
         with self._client.stream(self._path, headers, self._read_timeout) as reply:
             if reply.decision.action is not Action.OK:
                 return reply.decision
-            skip = offset if offset and reply.response.status_code == 200 else 0  # the server ignored Range
+            response = reply.response
+            starts_at = _first_byte(response) if "Range" in headers else 0
+            if starts_at is None or starts_at > offset:
+                self._whole_file_next = True  # a continuation from elsewhere would glue two different bodies
+                return Decision(Action.RETRY, f"the continuation of {self._path} did not start at byte {offset} ({response.headers.get('Content-Range')!r})", "bad_range")
+            self._whole_file_next = False
+            skip = offset - starts_at  # bytes already taken (all of them when the server ignored Range)
             try:
-                for chunk in _chunks(reply.response):
+                chunks = _chunks(response)
+                head = _head(chunks)  # enough of the body to tell a page from the file
+                refused = classify_export_body(response.status_code, response.headers.get("Content-Type", ""), head if starts_at == 0 else b"", self._path)
+                if refused is not None:
+                    return refused
+                for chunk in itertools.chain([head], chunks):
                     if skip:
                         chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
                     if chunk:
@@ -110,8 +128,6 @@ class ExportFile(io.BufferedIOBase):
     def _take(self, chunk: bytes) -> bytes:
         self.received += len(chunk)
         self._sha256.update(chunk)
-        if self._on_progress is not None:
-            self._on_progress(self.received)
         if b"\x00" in chunk:
             stripped = chunk.replace(b"\x00", b"")
             self.nul_bytes += len(chunk) - len(stripped)
@@ -134,6 +150,25 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
+
+
+def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
+    """The first ``size`` bytes or more (fewer at the end of the body), joined from the first chunks."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= size:
+            break
+    return head
+
+
+def _first_byte(response: requests.Response) -> Optional[int]:
+    """Where a reply to a Range request starts in the file: 0 for a whole file (HTTP 200), the start
+    of its ``Content-Range`` for a part (206), None when a part does not say."""
+    if response.status_code != 206:
+        return 0
+    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
 
 
 def _hex(checksum: Optional[str]) -> Optional[str]:

@@ -17,9 +17,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import orjson
 
-from source_marketo.components.client import MarketoClient, MarketoRequestError
+from source_marketo.components.client import MarketoClient
 from source_marketo.components.envelope import Envelope
-from source_marketo.components.errors import Action, Decision
+from source_marketo.components.errors import Action, Decision, MarketoRequestError
 from source_marketo.components.types import format_datetime, parse_datetime
 
 
@@ -84,6 +84,7 @@ class ExportSpec:
     filter_name: str  # leads: updatedAt | createdAt; activities: createdAt
     fields: Tuple[str, ...]
     activity_type_ids: Optional[Tuple[int, ...]] = None
+    census: bool = False  # one timestamp column, to learn where the rows of the window fall (census.py)
 
     def body(self) -> Dict[str, Any]:
         filter_: Dict[str, Any] = {self.filter_name: self.window.as_filter()}
@@ -94,11 +95,11 @@ class ExportSpec:
     @property
     def key(self) -> str:
         """Stable identity of the export request, to recognise a reusable job across runs."""
-        return hashlib.sha256(orjson.dumps({"kind": self.kind, **self.body()}, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+        return hashlib.sha256(orjson.dumps({"kind": self.kind, "census": self.census, **self.body()}, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
     def describe(self) -> str:
         types = f", types {','.join(map(str, self.activity_type_ids))}" if self.activity_type_ids else ""
-        return f"{self.kind} export of {self.filter_name} {self.window.label()}{types}"
+        return f"{self.kind} {'census' if self.census else 'export'} of {self.filter_name} {self.window.label()}{types}"
 
 
 @dataclass
@@ -114,7 +115,8 @@ class ExportJob:
     attempt: int = 1
     reused: bool = False
     seen_unfinished: bool = False  # seen Created/Queued/Processing in this run: its megabytes count for this run
-    next_poll: float = 0.0
+    enqueued_at: float = 0.0  # clock.monotonic() seconds; 0 for a job reused from an earlier run
+    last_polled: float = 0.0
     first_polled: float = 0.0
 
     def update(self, item: Mapping[str, Any]) -> None:

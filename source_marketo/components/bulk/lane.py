@@ -1,23 +1,65 @@
-"""What the leads and activities lanes share: their windows come from a WindowPlan, and each window
-is exported in one or more parts (``parts()``; each part's request from the lane's ``_spec``). The
-scheduler (scheduler.py) drives lanes through this.
+"""What the leads and activities lanes share, and the protocol the scheduler drives them through.
 
-A part is named by the activity types its export lists (None: the lane's one export per window).
-A lane's cursor may pass a window only when every part of it has been emitted: ``_emitted`` keeps
-how far each key (``_keys_of(part)``) got in this run, and the least of them is where the lane is.
+A lane never calls the scheduler: the scheduler asks it for the next export, tells it what Marketo
+refused or failed, hands it each completed file's rows, and asks for its state. Its windows come
+from a WindowPlan; each window is exported in one or more parts (``parts()``; each part's request
+from the lane's ``_spec``). A part is named by the activity types its export lists (None: the
+lane's one export per window). A lane's cursor may pass a window only when every part of it has
+been emitted: ``_emitted`` keeps how far each key (``_keys_of(part)``) got in this run, and the
+least of them is where the lane is.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
+from source_marketo.components.bulk.census import ROW_BYTES, read_census
+from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text
+from source_marketo.components.bulk.survey import Survey
+from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text
+from source_marketo.components.errors import Decision, ExportFailed
+
+
+class Lane(Protocol):
+    """How the scheduler (scheduler.py) drives a lane."""
+
+    name: str
+
+    def resume(self) -> List[ExportJob]:
+        """Saved exports of an earlier run to reuse, in order (with any made-up parts they need)."""
+
+    def next_export(self, room: Room) -> Union[ExportSpec, Hold, None]:
+        """The next export to create (the lane moves on), a Hold, or None when all are handed out."""
+
+    def estimate(self, spec: ExportSpec) -> int:
+        """The bytes a job of ``spec`` reserves of the day's budget until it completes."""
+
+    def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
+        """Marketo refused to create ``spec``: the exports to ask for instead, or None (the lane stops)."""
+
+    def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
+        """``spec`` failed twice: the same request over smaller windows, or None (the lane stops)."""
+
+    def read(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
+        """The output of a completed export, in batches; the lane's cursor moves when it is exhausted."""
+
+    def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
+        """State messages for the lane's streams, with ``jobs`` (its exports not yet read) kept for reuse."""
+
+    def progress(self) -> str:
+        """Where the lane is, in a few words, for the heartbeat and a stop's message."""
+
+
+CENSUS_RISK = 3.0  # a census comes first when data this much denser than estimated would not fit the day's budget
 
 
 class PlannedLane:
+    """The part of the protocol that only depends on the window plan and the parts of a window."""
+
+    name = "lane"
     plan: WindowPlan
 
     def _begin(self, start: datetime) -> None:
@@ -26,6 +68,10 @@ class PlannedLane:
         self._emitted: Dict[Any, datetime] = {}
         self._window: Optional[Window] = None  # the window being handed out part by part
         self._window_parts: List[Group] = []
+        self._plan_start = start
+        self._windows_read = 0
+        self.survey: Optional[Survey] = None
+        self._census_pending = False
 
     def parts(self) -> List[Group]:
         return [None]
@@ -36,35 +82,57 @@ class PlannedLane:
     def _spec(self, window: Window, part: Group = None) -> ExportSpec:
         raise NotImplementedError
 
-    def peek(self, available_bytes: int) -> Optional[ExportSpec]:
-        if self._window is not None:
-            return self._spec(self._window, self._window_parts[0])
-        window = self.plan.peek(available_bytes)
-        return self._spec(window, self.parts()[0]) if window else None
+    def census_column(self) -> Optional[str]:
+        """The timestamp a census of this lane lists (None: the lane takes no census)."""
+        return None
 
-    def accept(self, spec: ExportSpec) -> None:
+    def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def read(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
+        if job.spec.census:
+            self.plan.census = read_census(rows, self.census_column() or "", job.spec.window)
+            self._census_pending = False
+            return iter(())
+        return self._read_export(job, rows)
+
+    def next_export(self, room: Room) -> Union[ExportSpec, Hold, None]:
+        if self._census_pending:
+            return Hold.WAIT  # the census says how to cut the next windows
+        if self._window is None and self.census_column() and self.plan.census_due(room, CENSUS_RISK):
+            self._census_pending = True
+            return replace(self._spec(self.plan.next_span(), None), fields=(self.census_column(),), census=True)
         if self._window is None:
-            self._window, self._window_parts = spec.window, list(self.parts())
-        handed = set(self._keys_of(spec.activity_type_ids))  # a refused part's halves are in the scheduler's hands
-        self._window_parts = [part for part in self._window_parts if not set(self._keys_of(part)) <= handed]
+            window = self.plan.next_window(room)
+            if not isinstance(window, Window):
+                return window
+            self._window, self._window_parts = window, list(self.parts())
+        window, part = self._window, self._window_parts.pop(0)
         if not self._window_parts:
-            self.plan.accept(self._window)
             self._window = None
-
-    def max_jobs(self, depth: int) -> int:
-        return self.plan.max_jobs(depth)
+        return self._spec(window, part)
 
     def estimate(self, spec: ExportSpec) -> int:
+        if spec.census:  # one short column instead of whole rows: the rows the window is estimated to hold
+            return max(int(self.plan.estimate(spec.window) * census_row_share(self.plan.bytes_per_row) * 1.5), 64 * 1024)
         return self.plan.estimate(spec.window)
 
-    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
-        """The same request over each half of the window (fields, filter, types unchanged)."""
+    def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
+        """The same request over each half of the window (fields, filter, types unchanged); a census
+        that fails twice counts the first half only (it is read once)."""
         halves = self.plan.split(spec.window)
-        return [replace(spec, window=window) for window in halves] if halves else None
+        if not halves:
+            return None
+        return [replace(spec, window=halves[0])] if spec.census else [replace(spec, window=window) for window in halves]
 
-    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]:
-        """Specs that ask for the same in smaller parts after Marketo refused ``spec``; None: no way round."""
+    def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
         return None
+
+    def progress(self) -> str:
+        through = self._through()
+        total = (self.plan.end - self._plan_start).total_seconds()
+        done = 100.0 if total <= 0 else max(0.0, min(100.0, 100 * (through - self._plan_start).total_seconds() / total))
+        return f"{self.name} through {cursor_text(through)} ({done:.0f}% of {cursor_text(self._plan_start)}..{cursor_text(self.plan.end)})"
 
     # --- progress ---------------------------------------------------------------------------
 
@@ -76,18 +144,50 @@ class PlannedLane:
                 self._emitted[key] = max(self._emitted_to(key), begins)
         return jobs
 
+    def far_behind(self) -> bool:
+        """More than two full windows to export: a first sync, or one long behind (worth a survey)."""
+        return self.plan.end - self.plan.position > 2 * self.plan.max_window
+
+    def apply(self, survey: Survey) -> None:
+        """Plan from the survey's evidence: start where the data begins, size windows by its density."""
+        self.survey = survey
+        if survey.bytes_per_day is not None:
+            self.plan.evidence = survey.bytes_per_day
+        if self.plan.bytes_per_row is None and survey.bytes_per_row:
+            self.plan.bytes_per_row = survey.bytes_per_row * 1.25  # a REST row's values, not yet a CSV row: a margin
+        self.skip_to(survey.start_for(self.plan.position, self.plan.end))
+
+    def skip_to(self, moment: datetime) -> None:
+        self._skip_to(moment)
+
+    def _skip_to(self, moment: datetime) -> None:
+        """Nothing exists before ``moment`` (the survey says so): the lane starts there, as if emitted."""
+        self.plan.begin_at(moment)
+        self._start = self._plan_start = max(self._plan_start, self.plan.start)  # every part, in any mode, begins here
+        for part in self.parts():
+            for key in self._keys_of(part):
+                self._emitted[key] = max(self._emitted_to(key), self.plan.start)
+
     def _emitted_to(self, key: Any) -> datetime:
         return self._emitted.get(key, self._start)
+
+    def _through(self) -> datetime:
+        return min(self._emitted_to(key) for part in self.parts() for key in self._keys_of(part))
 
     def _check_continuity(self, job: ExportJob) -> None:
         """Never emit past a gap: the cursor would skip it for good."""
         behind = [key for key in self._keys_of(job.spec.activity_type_ids) if (job.spec.window.start - self._emitted_to(key)).total_seconds() > 1]
         if behind:
             reached = cursor_text(min(self._emitted_to(key) for key in behind))
-            raise RuntimeError(f"{job.name()} starts after {behind} was emitted only to {reached}; stopping so that no window is skipped")
+            raise ExportFailed(f"{job.name()} starts after {behind} was emitted only to {reached}; stopping so that no window is skipped")
 
     def _advance(self, job: ExportJob) -> datetime:
         """Note ``job``'s window as emitted; return how far every part of the lane has been emitted."""
         for key in self._keys_of(job.spec.activity_type_ids):
             self._emitted[key] = max(self._emitted_to(key), job.spec.window.end)
-        return min(self._emitted_to(key) for part in self.parts() for key in self._keys_of(part))
+        self._windows_read += 1
+        return self._through()
+
+
+def census_row_share(bytes_per_row: Optional[float]) -> float:
+    return min(1.0, ROW_BYTES / bytes_per_row) if bytes_per_row else 1.0

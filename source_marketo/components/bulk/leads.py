@@ -12,14 +12,17 @@ selects and the instance has (an unknown field would fail the export with 1003).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from source_marketo.components.bulk.context import BulkContext
+from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import plan_columns
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, resume_point, saved_exports
+from source_marketo.components.bulk.survey import Survey, survey_leads
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.errors import Action, Decision
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
 from source_marketo.components.types import CONVERTERS, schema_kind
@@ -58,14 +61,28 @@ class LeadsLane(PlannedLane):
         self.columns = self._columns(fields, context.selected[LEADS])
         self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
         start = resume_point(settings, self.cursor)
-        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, state.get("bytes_per_day"), list(state.get("pending_exports") or []))
+        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=list(state.get("pending_exports") or []), **plan_numbers(state))
         self._pending: List[Dict[str, Any]] = []
         self._begin(start)
+        # In activity mode a window's two parts are read one after the other: where each had got to
+        # when the last run stopped, so its saved exports line up again (one part may be a window ahead).
+        through = state.get("parts_through")
+        self._ahead: Dict[Group, datetime] = {}
+        if self.mode == MODE_ACTIVITY and isinstance(through, list) and len(through) == len(self.parts()):
+            self._ahead = {part: moment for part, moment in zip(self.parts(), map(parse_cursor, through)) if moment is not None}
+
+    def take_survey(self) -> Survey:
+        return survey_leads(self.context.runtime, self.plan.position, self.export_fields)
+
+    def skip_to(self, moment: datetime) -> None:
+        """The survey found no lead before ``moment``: the cursor starts there."""
+        self._skip_to(moment)
+        self.cursor = max(self.cursor, self.plan.start)
 
     # --- the Lane protocol ------------------------------------------------------------------
 
-    def resume_jobs(self) -> List[ExportJob]:
-        return self._resume(self.cursor)
+    def resume(self) -> List[ExportJob]:
+        return self._resume(self.cursor, self._ahead)
 
     def parts(self) -> List[Group]:
         return [None, CHANGE_ACTIVITY_TYPES] if self.mode == MODE_ACTIVITY else [None]
@@ -74,39 +91,45 @@ class LeadsLane(PlannedLane):
         # An activity export of changed leads holds one small column (leadId), not whole leads.
         return super().estimate(spec) // (8 if spec.kind == "activities" else 1)
 
-    def unsupported(self, spec: ExportSpec, reason: str) -> None:
-        if self.mode == MODE_ACTIVITY:
-            raise RuntimeError(f"Marketo refused the activity export used to find changed leads: {reason}")
+    def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
+        """Without the bulk ``updatedAt`` filter (1035), the window is asked for in activity mode's two parts."""
+        if decision.action is not Action.UNSUPPORTED_FILTER or self.mode == MODE_ACTIVITY or spec.filter_name != "updatedAt":
+            return None
         self.mode, self.mode_checked_at = MODE_ACTIVITY, self.context.now
         self.context.runtime.logger.warning(
             "This Marketo subscription does not support the bulk 'updatedAt' filter (1035). Leads are synced in "
             "activity mode: each window exports the leads created in it, and the ids of new, changed and merged "
             "leads from the activity log, which are read over REST (300 per call)."
         )
+        return [self._spec(spec.window, part) for part in self.parts()]
 
-    def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]:
+    def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
         self._pending = saved_exports(jobs, grouped=self.mode == MODE_ACTIVITY)
         yield state_message(LEADS, self.state())
 
-    def consume(self, job: ExportJob) -> Iterator[Any]:
+    def census_column(self) -> Optional[str]:
+        return "updatedAt" if self.mode == MODE_UPDATED_AT else None  # activity mode's two parts take none
+
+    def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         self._check_continuity(job)
         if job.spec.kind == "leads":
-            yield from self._read_leads_file(job)
+            yield from self._read_leads_file(job, rows)
             self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
         else:
-            yield from self._read_changed_leads(job)
+            yield from self._read_changed_leads(rows)
         self.cursor = max(self.cursor, self._advance(job))
 
     # --- state ------------------------------------------------------------------------------
 
     def state(self) -> Dict[str, Any]:
         state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode}
-        if self.plan.bytes_per_day is not None:
-            state["bytes_per_day"] = round(self.plan.bytes_per_day)
+        state.update(plan_state(self.plan))
         if self.mode_checked_at is not None:
             state["mode_checked_at"] = cursor_text(self.mode_checked_at)
         if self.deletions_through is not None:
             state["deletions_through"] = cursor_text(self.deletions_through)
+        if self.mode == MODE_ACTIVITY:
+            state["parts_through"] = [cursor_text(self._emitted_to(part)) for part in self.parts()]
         return state
 
     # --- internals --------------------------------------------------------------------------
@@ -133,30 +156,28 @@ class LeadsLane(PlannedLane):
             return ExportSpec("activities", window, "createdAt", ("leadId",), CHANGE_ACTIVITY_TYPES)
         return ExportSpec("leads", window, "createdAt", self.export_fields)  # the leads created in the window
 
-    def _read_leads_file(self, job: ExportJob) -> Iterator[Any]:
+    def _read_leads_file(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
-        with self.context.export_rows(job) as rows:
-            plan = plan_columns(rows.header, self.columns)
-            convert, checked = plan.compile_fast(), plan.checked
-            append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
-            for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
-                try:
-                    record = convert(row)
-                except (ValueError, TypeError, IndexError):
-                    record = checked(row)
-                append(line_of(record))
-                if len(pending) >= batch:
-                    yield from sink.drain()
-            yield from sink.drain()
+        plan = plan_columns(rows.header, self.columns)
+        convert, checked = plan.compile_fast(), plan.checked
+        append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
+        for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
+            try:
+                record = convert(row)
+            except (ValueError, TypeError, IndexError):
+                record = checked(row)
+            append(line_of(record))
+            if len(pending) >= batch:
+                yield from sink.drain()
+        yield from sink.drain()
         self.context.count(LEADS, sink.count)
 
-    def _read_changed_leads(self, job: ExportJob) -> Iterator[Any]:
+    def _read_changed_leads(self, rows: ExportRows) -> Iterator[Any]:
         ids = set()
-        with self.context.export_rows(job) as rows:
-            at = rows.header.index("leadId") if rows.header else 0
-            for row in rows:
-                if row[at] != "null":
-                    ids.add(int(row[at]))
+        at = rows.header.index("leadId") if rows.header else 0
+        for row in rows:
+            if row[at] != "null":
+                ids.add(int(row[at]))
         sink, ordered = self.context.sink(LEADS), sorted(ids)
         for batch_start in range(0, len(ordered), REST_BATCH):
             for item in self._fetch(ordered[batch_start: batch_start + REST_BATCH]):

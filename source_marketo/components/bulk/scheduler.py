@@ -1,12 +1,17 @@
-"""One scheduler for every bulk stream of a run: Marketo's job limits as budgets, jobs made just in time.
+"""The one driver of the bulk path: Marketo's job limits as budgets, jobs made just in time.
 
 Marketo runs 2 export jobs at once and queues at most 10 (its count includes the processing ones
 and other integrations' jobs); status refreshes once a minute (marketo-api.md 6.3). So the
 scheduler keeps a few of our jobs queued or processing (enough to keep both processing slots busy
 while earlier files download), creates each job just before it is enqueued, never more than the
-depth, and never one whose estimated size does not fit the day's export budget. Each lane (leads,
-activities) hands out its windows in order and consumes completed jobs in that order, so its state
-only ever moves forward over windows that were fully emitted.
+depth, and never one whose estimate does not fit the day's export budget.
+
+It is the only driver: it asks lanes (lane.py) for exports, creates, enqueues and polls them, opens
+each completed file and hands its rows to the lane that owns it, and between the lane's batches of
+output it services the queue again, outside the lane's error handling. A failure on a job (a call
+that failed for good, a bad file) is recorded on the lane that owns the job; the other lanes go on.
+Only a daily call limit stops everything. Each lane consumes its completed jobs in order, so its
+state only ever moves forward over windows that were fully emitted.
 """
 
 from __future__ import annotations
@@ -15,69 +20,52 @@ import logging
 import sys
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Deque, Iterator, List, Optional, Protocol
+from typing import Any, Callable, ContextManager, Deque, Iterator, List, Optional
 
-from source_marketo.components.budget import ExportBudget, LimitReached, marketo_day
+from source_marketo.components.budget import MEGABYTE, ExportBudget, LimitReached, marketo_day
+from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.download import ExportCorrupt, ExportGone
-from source_marketo.components.bulk.jobs import BulkApi, ExportJob, ExportSpec, JobStatus
+from source_marketo.components.bulk.jobs import BulkApi, ExportJob, JobStatus
+from source_marketo.components.bulk.lane import Lane
+from source_marketo.components.bulk.windows import DEPTH, PROCESSING_SLOTS, Hold, Room
 from source_marketo.components.clock import Clock
-from source_marketo.components.errors import Action
+from source_marketo.components.errors import Action, Decision, ExportFailed, Limit, user_message
 from source_marketo.components.types import parse_datetime
 
-MIN_POLL_SPACING = 0.25
+MIN_POLL_SPACING = 0.25  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
+SERVICE_SPACING = 1.0  # between a lane's batches, look at the queue at most this often
 HEARTBEAT_SECONDS = 300.0
-# An export's size is known only when it completes, and data gets denser over time (recent leads
-# are the updated ones): jobs in flight may hold at most a third of what is left of the day's
-# budget, so a job several times bigger than its estimate still cannot push the day over the cap.
-RESERVE_FACTOR = 3  # even with a 0 s poll interval (emulator tests), never a busy loop of status calls
+LATER_POLLS = 5  # our jobs queued behind the two that can be processing are polled 5 times less often
+# The retry ladder (see _after_failure): a failed window is exported again once, then in halves.
 MAX_ATTEMPTS_PER_WINDOW = 2
 MAX_FAILURES_IN_A_ROW = 6  # then the failures are not about window size: splitting further only burns calls
-# Refusals of an export request that asking for less might avoid: invalid data (1003, e.g. a list
-# Marketo finds too long; its real answer is unconfirmed) and a request too large (HTTP 413/414).
-REFUSALS_WORTH_SPLITTING = ("1003", "413", "414")
-
-
-class ExportFailed(Exception):
-    """A window could not be exported even after retries and splitting; names the job and window."""
-
-
-class Lane(Protocol):
-    name: str
-
-    def resume_jobs(self) -> List[ExportJob]: ...
-
-    def peek(self, available_bytes: int) -> Optional[ExportSpec]: ...
-
-    def accept(self, spec: ExportSpec) -> None: ...
-
-    def unsupported(self, spec: ExportSpec, reason: str) -> None: ...
-
-    def estimate(self, spec: ExportSpec) -> int: ...
-
-    def max_jobs(self, depth: int) -> int: ...
-
-    def split(self, spec: ExportSpec) -> Optional[List[ExportSpec]]: ...
-
-    def refused(self, spec: ExportSpec, reason: str) -> Optional[List[ExportSpec]]: ...
-
-    def consume(self, job: ExportJob) -> Iterator[Any]: ...
-
-    def on_jobs_changed(self, jobs: List[ExportJob]) -> Iterator[Any]: ...
+MAX_REFUSALS = 16  # a refused request asked again in smaller parts: a type list halves to one type well before
 
 
 @dataclass
 class LaneState:
     lane: Any
-    jobs: Deque[ExportJob] = field(default_factory=deque)
+    jobs: Deque[ExportJob] = field(default_factory=deque)  # planned and not yet read, in window order
     planned_all: bool = False
-    failed: Optional[Exception] = None
+    failed: Optional[ExportFailed] = None
     dirty: bool = False  # its pending export ids changed: save them in its state
     failures_in_a_row: int = 0
 
 
 class ExportScheduler:
-    def __init__(self, api: BulkApi, budget: ExportBudget, clock: Clock, logger: logging.Logger, poll_interval: float, depth: int = 4, job_timeout: float = 12 * 3600) -> None:
+    def __init__(
+        self,
+        api: BulkApi,
+        open_rows: Callable[[ExportJob], ContextManager[ExportRows]],
+        budget: ExportBudget,
+        clock: Clock,
+        logger: logging.Logger,
+        poll_interval: float,
+        depth: int = DEPTH,
+        job_timeout: float = 12 * 3600,
+    ) -> None:
         self.api = api
+        self.open_rows = open_rows
         self.budget = budget
         self.clock = clock
         self.logger = logger
@@ -88,162 +76,216 @@ class ExportScheduler:
         self.jobs_reused = 0
         self._lanes: List[LaneState] = []
         self._enqueue_blocked_until = 0.0
-        self._limit: Optional[Exception] = None
+        self._limit: Optional[LimitReached] = None
         self._last_heartbeat = clock.monotonic()
+        self._last_service = float("-inf")
 
     @property
-    def limit(self) -> Optional[Exception]:
-        """The LimitReached that stopped planning, if any."""
+    def limit(self) -> Optional[LimitReached]:
+        """The export limit that stopped planning, if any."""
         return self._limit
 
-    def run(self, lanes: List[Any]) -> Iterator[Any]:
+    def run(self, lanes: List[Lane]) -> Iterator[Any]:
         """Yield what the lanes emit while driving jobs to completion; lane failures are kept per lane."""
         self._lanes = [LaneState(lane) for lane in lanes]
         for state in self._lanes:
-            state.jobs.extend(state.lane.resume_jobs())
+            state.jobs.extend(state.lane.resume())
             self.jobs_reused += sum(1 for job in state.jobs if job.export_id)
+            state.dirty = True
         while True:
-            self.tick()
-            yield from self._save_pending()
-            progressed = False
-            for state in self._lanes:
-                if state.failed is None and state.jobs and state.jobs[0].status is JobStatus.COMPLETED:
-                    job = state.jobs.popleft()
-                    state.dirty = True
-                    yield from self._consume(state, job)
-                    progressed = True
+            self._service()
+            yield from self._checkpoints()
+            ready = next((state for state in self._lanes if state.failed is None and state.jobs and state.jobs[0].status is JobStatus.COMPLETED), None)
+            if ready is not None:
+                yield from self._emit(ready)
+                continue
             if self._done():
-                yield from self._save_pending()
+                yield from self._checkpoints()
                 return
-            if not progressed:
-                self._wait()
+            self._wait()
 
-    def lane_errors(self) -> List[Exception]:
+    def lane_errors(self) -> List[ExportFailed]:
         return [state.failed for state in self._lanes if state.failed is not None]
 
-    def tick(self) -> None:
-        """Poll what is due, then top up Marketo's queue; safe to call between download chunks."""
+    def failed(self, lane: Lane) -> bool:
+        return any(state.lane is lane and state.failed is not None for state in self._lanes)
+
+    def final_states(self) -> Iterator[Any]:
+        """Every lane's state once more (export ids created since the last checkpoint included)."""
+        for state in self._lanes:
+            state.dirty = True
+        yield from self._checkpoints()
+
+    # --- reading completed exports ------------------------------------------------------------
+
+    def _emit(self, state: LaneState) -> Iterator[Any]:
+        """Hand the lane's first (completed) job's rows to it, servicing the queue between its batches.
+        Only the lane's own work is inside the error handling: a failure there stops this lane only."""
+        job = state.jobs.popleft()
+        state.dirty = True
+        batches = self._batches(state, job)
+        try:
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    return
+                except LimitReached:
+                    raise
+                except ExportGone:
+                    self.logger.warning(f"The file of {job.name()} is gone (expired or never there); exporting the window again.")
+                    state.jobs.appendleft(ExportJob(job.spec))
+                    return
+                except ExportCorrupt as error:
+                    self._after_corrupt(state, job, error)
+                    return
+                except Exception as error:  # a bad file or value, a failed request: this lane stops, the others go on
+                    self._fail(state, ExportFailed(f"{job.name()}: {user_message(error)}"))
+                    return
+                yield batch
+                if self.clock.monotonic() - self._last_service >= SERVICE_SPACING:
+                    self._service()
+                    yield from self._checkpoints()
+        finally:
+            batches.close()
+
+    def _batches(self, state: LaneState, job: ExportJob) -> Iterator[Any]:
+        with self.open_rows(job) as rows:
+            yield from state.lane.read(job, rows)
+
+    def _after_corrupt(self, state: LaneState, job: ExportJob, error: ExportCorrupt) -> None:
+        if job.attempt >= MAX_ATTEMPTS_PER_WINDOW:
+            self._fail(state, ExportFailed(f"{job.name()}: the file is corrupt again ({error})."))
+        else:
+            self.logger.warning(f"{job.name()}: {error}; exporting the window again.")
+            state.jobs.appendleft(ExportJob(job.spec, attempt=job.attempt + 1))
+
+    # --- servicing: polls, then the queue topped up ---------------------------------------------
+
+    def _service(self) -> None:
+        self._last_service = self.clock.monotonic()
         self._poll_due()
         self._fill()
 
-    def drain_state(self) -> Iterator[Any]:
-        yield from self._save_pending()
-
-    def final_states(self) -> Iterator[Any]:
-        for state in self._lanes:
-            state.dirty = True
-        yield from self._save_pending()
-
-    # --- consuming -------------------------------------------------------------------------
-
-    def _consume(self, state: LaneState, job: ExportJob) -> Iterator[Any]:
-        """Emit a completed job's records; a lane's failure stops that lane only (its state stays before it)."""
-        try:
-            yield from state.lane.consume(job)
-        except ExportGone:
-            self.logger.warning(f"The file of {job.name()} is gone (expired or never there); exporting the window again.")
-            state.jobs.appendleft(ExportJob(job.spec))
-        except ExportCorrupt as error:
-            if job.attempt >= MAX_ATTEMPTS_PER_WINDOW:
-                state.failed = ExportFailed(f"{job.name()}: the file is corrupt again ({error}).")
-            else:
-                self.logger.warning(f"{job.name()}: {error}; exporting the window again.")
-                state.jobs.appendleft(ExportJob(job.spec, attempt=job.attempt + 1))
-        except LimitReached:
-            raise
-        except Exception as error:  # a bad file, a failed request: this lane stops, the others go on
-            state.failed = ExportFailed(f"{job.name()}: {error}")
-            self.logger.error(f"{state.lane.name} stopped: {state.failed}")
-
-    # --- filling ---------------------------------------------------------------------------
+    def _working(self) -> List[LaneState]:
+        return [state for state in self._lanes if state.failed is None]
 
     def _active(self) -> List[ExportJob]:
         return [job for state in self._lanes for job in state.jobs if job.export_id and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
 
     def _fill(self) -> None:
-        working = [state for state in self._lanes if state.failed is None]
-        for job in [job for state in working for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
-            if not self._enqueue(job):
-                return  # the queue is full: nothing new until a slot frees
-        for state in working:
-            for job in list(state.jobs):
-                if self._limit is not None:
-                    return  # a budget stop: start nothing more
-                if state.failed is not None:
-                    break
-                if job not in state.jobs:
-                    continue  # dropped by a stop while this loop ran
-                if job.export_id is None and len(self._active()) < self.depth:
-                    self._create(state, job)
+        for state in self._working():
+            for job in [job for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
+                if not self._enqueue(state, job):
+                    return  # the queue is full: nothing new until a slot frees
+        holding: List[LaneState] = []
         while len(self._active()) < self.depth and self._limit is None:
-            state = self._lane_to_fill()
+            # First what was planned but not created (waiting for the budget, or the parts of a refused request).
+            waiting = next(((state, job) for state in self._working() for job in state.jobs if job.export_id is None), None)
+            if waiting is not None:
+                if not self._create(*waiting):
+                    return
+                continue
+            candidates = [s for s in self._working() if not s.planned_all and s not in holding]
+            state = min(candidates, key=lambda s: len(s.jobs), default=None)
             if state is None:
                 return
-            spec = state.lane.peek(self.budget.available() // RESERVE_FACTOR)
+            spec = state.lane.next_export(self._room(state))
             if spec is None:
                 state.planned_all = True
-                continue
-            job = ExportJob(spec)
-            state.jobs.append(job)
-            created = self._create(state, job, fresh=True)
-            if job in state.jobs:
-                state.lane.accept(spec)
-            if not created:
-                return
+            elif spec is Hold.WAIT:
+                holding.append(state)
+            elif spec is Hold.STOP:
+                self._stop_planning(self.budget.limit_reached(f"what is left does not hold the next {state.lane.name} window"))
+            else:
+                state.jobs.append(ExportJob(spec))
 
-    def _lane_to_fill(self) -> Optional[LaneState]:
-        candidates = [s for s in self._lanes if s.failed is None and not s.planned_all and len(s.jobs) < s.lane.max_jobs(self.depth)]
-        return min(candidates, key=lambda s: len(s.jobs), default=None)
+    def _room(self, state: LaneState) -> Room:
+        return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes, in_flight=len(state.jobs))
 
-    def _create(self, state: LaneState, job: ExportJob, fresh: bool = False) -> bool:
+    def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.
-        ``fresh``: just planned (not yet accepted by its lane), so it may be dropped and planned again."""
-        estimate = state.lane.estimate(job.spec) * RESERVE_FACTOR
+        A refused request is asked for again in the smaller parts its lane proposes (a bounded loop)."""
+        estimate = state.lane.estimate(job.spec)
         if estimate > self.budget.available():
             if not self.budget.reserved:
-                self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} may take up to {estimate / 2**20:.2f} MB"))
-            elif fresh and job is state.jobs[-1]:
-                state.jobs.pop()  # running jobs hold reservations: plan it again once they settle
-            return False  # otherwise it waits in place, uncreated, until they do
-        try:
-            decision = self.api.create(job)
-        except LimitReached as stop:
-            if stop.kind != "exports":
-                raise
-            state.jobs.remove(job)
-            self._stop_planning(stop)  # Marketo's own allocation: let running jobs finish, start none
+                self._stop_planning(self.budget.limit_reached(f"the next {job.spec.describe()} may take up to {estimate / MEGABYTE:.2f} MB"))
+            return False  # it waits in place, uncreated, until running jobs settle
+        for _ in range(MAX_REFUSALS):
+            decision = self._guard(state, job, "creating it", lambda: self.api.create(job))
+            if decision is None:
+                return False
+            if decision.action is Action.OK:
+                break
+            if not self._ask_instead(state, job, decision):
+                return False
+        else:
+            self._fail(state, ExportFailed(f"Marketo refused the {job.spec.describe()} {MAX_REFUSALS} times, also in smaller parts"))
             return False
-        if decision.action is Action.UNSUPPORTED_FILTER:
-            state.jobs.remove(job)
-            state.lane.unsupported(job.spec, decision.reason)
-            return True
-        if decision.action is Action.FAIL:
-            return self._refused(state, job, decision.reason, decision.code in REFUSALS_WORTH_SPLITTING)
         self.jobs_created += 1
         job.seen_unfinished = True
-        self.budget.reserve(job.spec.key, estimate)
+        self.budget.reserve(job.spec.key, state.lane.estimate(job.spec))
         self.logger.info(f"Created {job.name()}.")
         state.dirty = True
-        return self._enqueue(job)
+        return self._enqueue(state, job)
 
-    def _refused(self, state: LaneState, job: ExportJob, reason: str, worth_splitting: bool) -> bool:
-        """Marketo refused to create the export: ask in smaller parts if that may help and the lane
-        knows how (the first part at once: a refusal that has nothing to do with size shows within a
-        few calls), else the lane stops with Marketo's words and the other lanes go on."""
-        parts = state.lane.refused(job.spec, reason) if worth_splitting else None
-        if not parts:
-            state.failed = ExportFailed(f"Marketo refused to create the {job.spec.describe()}: {reason}")
-            self.logger.error(f"{state.lane.name} stopped: {state.failed}")
+    def _ask_instead(self, state: LaneState, job: ExportJob, refusal: Decision) -> bool:
+        """Marketo refused to create ``job``: ask for what the lane proposes instead, if it can and the
+        refusal is one a different request may avoid; else the lane stops with Marketo's words."""
+        worth_it = refusal.action is Action.UNSUPPORTED_FILTER or refusal.ask_for_less
+        instead = state.lane.refused(job.spec, refusal) if worth_it else None
+        if not instead:
+            self._fail(state, ExportFailed(f"Marketo refused to create the {job.spec.describe()}: {refusal.reason}"))
             return False
-        job.spec = parts[0]
-        position = state.jobs.index(job)
-        for offset, spec in enumerate(parts[1:], start=1):
-            state.jobs.insert(position + offset, ExportJob(spec))
-        return self._create(state, job)
+        at = state.jobs.index(job)
+        job.spec = instead[0]
+        for offset, spec in enumerate(instead[1:], start=1):
+            state.jobs.insert(at + offset, ExportJob(spec))
+        state.dirty = True
+        return True
 
-    def _stop_planning(self, limit: Exception) -> None:
+    def _enqueue(self, state: LaneState, job: ExportJob) -> bool:
+        now = self.clock.monotonic()
+        if now < self._enqueue_blocked_until:
+            return False
+        decision = self._guard(state, job, "enqueueing it", lambda: self.api.enqueue(job))
+        if decision is None:
+            return False
+        if decision.action is Action.QUEUE_FULL:
+            self.logger.info(f"Marketo's export queue is full (other integrations share it); {job.name()} waits for a free slot.")
+            self._enqueue_blocked_until = now + max(self.poll_interval, 1.0)
+            return False
+        if decision.action is Action.ALREADY_QUEUED:
+            job.status = JobStatus.QUEUED
+        job.enqueued_at = job.last_polled = now
+        return True
+
+    def _guard(self, state: LaneState, job: ExportJob, what: str, call: Callable[[], Decision]) -> Optional[Decision]:
+        """One call about ``job``; a failure of it is recorded on ``job``'s lane (None returned). Marketo's
+        export allocation stops planning; the daily call limit stops the run (raised)."""
+        try:
+            return call()
+        except LimitReached as stop:
+            if stop.kind is not Limit.EXPORTS:
+                raise
+            self._stop_planning(stop)  # Marketo's own allocation: let running jobs finish, start none
+            return None
+        except Exception as error:
+            self._fail(state, ExportFailed(f"{job.name()}: {what} failed: {user_message(error)}"))
+            return None
+
+    def _fail(self, state: LaneState, error: ExportFailed) -> None:
+        """The lane stops: its running jobs stay in its state for the next run; their reservations go."""
+        if state.failed is None:
+            state.failed = error
+            self.logger.error(f"{state.lane.name} stopped: {error.message}")
+        for job in state.jobs:
+            self.budget.release(job.spec.key)
+        state.dirty = True
+
+    def _stop_planning(self, limit: LimitReached) -> None:
         """No new job fits today: finish what runs, drop what was not created (planned again next run)."""
-        self._limit = limit
+        self._limit = self._limit or limit
         for state in self._lanes:
             state.planned_all = True
             kept: Deque[ExportJob] = deque()
@@ -253,63 +295,63 @@ class ExportScheduler:
                 kept.append(job)
             for job in list(state.jobs)[len(kept):]:
                 if job.export_id and job.status is not None and not job.status.finished:
-                    self.api.cancel(job)  # a cancelled job writes no file, so costs no megabytes
+                    self._cancel(job)  # a cancelled job writes no file, so costs no megabytes
                 self.budget.release(job.spec.key)
             while kept and kept[-1].status is JobStatus.CREATED:
                 kept.pop()  # never enqueued: it would only wait for a quota that is gone
             state.jobs = kept
+            state.dirty = True
 
-    def _enqueue(self, job: ExportJob) -> bool:
-        if self.clock.monotonic() < self._enqueue_blocked_until:
-            return False
+    def _cancel(self, job: ExportJob) -> None:
         try:
-            decision = self.api.enqueue(job)
-        except LimitReached as stop:
-            if stop.kind != "exports":
-                raise
-            self._stop_planning(stop)
-            return False
-        if decision.action is Action.QUEUE_FULL:
-            self.logger.info(f"Marketo's export queue is full (other integrations share it); {job.name()} waits for a free slot.")
-            self._enqueue_blocked_until = self.clock.monotonic() + max(self.poll_interval, 1.0)
-            return False
-        if decision.action is Action.ALREADY_QUEUED:
-            job.status = JobStatus.QUEUED
-        job.next_poll = self.clock.monotonic() + self.poll_interval
-        return True
+            self.api.cancel(job)
+        except LimitReached:
+            raise
+        except Exception as error:  # it only costs megabytes if it completes; nothing to stop for
+            self.logger.warning(f"Could not cancel {job.name()}: {user_message(error)}")
 
-    # --- polling ---------------------------------------------------------------------------
+    # --- polling -------------------------------------------------------------------------------
+
+    def _polls_due(self) -> List[tuple]:
+        """(due time, lane, job) of our unfinished jobs. Marketo processes queued jobs in the order they
+        were enqueued, so only our two oldest can be processing: the others are polled less often."""
+        jobs = sorted(((job.enqueued_at, state, job) for state in self._working() for job in state.jobs
+                       if job.export_id and (job.status is None or job.status.active)), key=lambda entry: entry[0])
+        due = []
+        for rank, (_, state, job) in enumerate(jobs):
+            spacing = self.poll_interval * (1 if rank < PROCESSING_SLOTS else LATER_POLLS)
+            due.append((job.last_polled + spacing if job.status is not None else 0.0, state, job))
+        return due
 
     def _poll_due(self) -> None:
         now = self.clock.monotonic()
-        for state in self._lanes:
-            for job in list(state.jobs) if state.failed is None else []:
-                if job.export_id and (job.status is None or job.status.active) and job.next_poll <= now:
-                    self._poll(state, job)
+        for due, state, job in self._polls_due():
+            if due <= now and state.failed is None:
+                self._poll(state, job)
 
     def _poll(self, state: LaneState, job: ExportJob) -> None:
-        decision = self.api.status(job)
-        job.next_poll = self.clock.monotonic() + self.poll_interval
-        job.first_polled = job.first_polled or self.clock.monotonic()
-        if job.status is not None and job.status.active and self.clock.monotonic() - job.first_polled > self.job_timeout:
-            self.api.cancel(job)
+        decision = self._guard(state, job, "asking its status", lambda: self.api.status(job))
+        now = job.last_polled = self.clock.monotonic()
+        if decision is None:
+            return
+        job.first_polled = job.first_polled or now
+        if job.status is not None and job.status.active and now - job.first_polled > self.job_timeout:
+            self._cancel(job)
             self.budget.release(job.spec.key)
-            self._retry_or_split(state, job, f"it was still {job.status.value} after {self.job_timeout / 3600:.0f} hours")
-            return
-        if decision.action is Action.NOT_FOUND or decision.action is not Action.OK:
-            self._retry_or_split(state, job, f"Marketo no longer knows it ({decision.reason})")
-            return
-        if job.status is JobStatus.COMPLETED:
+            self._after_failure(state, job, f"it was still {job.status.value} after {self.job_timeout / 3600:.0f} hours")
+        elif decision.action is not Action.OK:
+            self._after_failure(state, job, f"Marketo no longer knows it ({decision.reason})")
+        elif job.status is JobStatus.COMPLETED:
             state.failures_in_a_row = 0
             # Megabytes of jobs that completed before this run are in the day's total already.
             self.budget.settle(job.spec.key, job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
         elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
             self.budget.release(job.spec.key)
-            self._retry_or_split(state, job, f"it ended {job.status.value}" + (f": {job.error}" if job.error else ""))
+            self._after_failure(state, job, f"it ended {job.status.value}" + (f": {job.error}" if job.error else ""))
         else:
             job.seen_unfinished = True
             if job.status is JobStatus.CREATED:
-                self._enqueue(job)
+                self._enqueue(state, job)
 
     def _finished_today(self, job: ExportJob) -> bool:
         try:
@@ -317,38 +359,37 @@ class ExportScheduler:
         except ValueError:
             return True
 
-    def _retry_or_split(self, state: LaneState, job: ExportJob, why: str) -> None:
+    def _after_failure(self, state: LaneState, job: ExportJob, why: str) -> None:
+        """The retry ladder, in one place: a failed window is exported again once; failing again, it is
+        exported in halves (its lane's split); a lane whose exports failed MAX_FAILURES_IN_A_ROW times in
+        a row, or whose window cannot be split further, stops."""
         position = state.jobs.index(job)
         state.failures_in_a_row += 1
+        state.dirty = True
         if state.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-            state.failed = ExportFailed(f"{state.failures_in_a_row} export jobs in a row failed, the last {job.name()}: {why}. Smaller windows did not help; see Marketo's export job list.")
-            self.logger.error(str(state.failed))
-            return
-        if job.attempt < MAX_ATTEMPTS_PER_WINDOW:
+            self._fail(state, ExportFailed(f"{state.failures_in_a_row} export jobs in a row failed, the last {job.name()}: {why}. "
+                                           "Smaller windows did not help; see Marketo's export job list."))
+        elif job.attempt < MAX_ATTEMPTS_PER_WINDOW:
             self.logger.warning(f"{job.name()} failed ({why}); exporting the window again.")
             state.jobs[position] = ExportJob(job.spec, attempt=job.attempt + 1)
-            state.dirty = True
-            return
-        halves = state.lane.split(job.spec)
-        if halves:
+        elif halves := state.lane.halves(job.spec):
             self.logger.warning(f"{job.name()} failed twice ({why}); splitting the window in two.")
             del state.jobs[position]
             for offset, spec in enumerate(halves):
                 state.jobs.insert(position + offset, ExportJob(spec))
-            state.dirty = True
-            return
-        state.failed = ExportFailed(f"Marketo could not export {job.name()}: {why}, after retries and splitting the window.")
-        self.logger.error(str(state.failed))
+        else:
+            self._fail(state, ExportFailed(f"Marketo could not export {job.name()}: {why}, after retries and splitting the window."))
 
-    # --- waiting ---------------------------------------------------------------------------
+    # --- waiting -------------------------------------------------------------------------------
 
     def _wait(self) -> None:
-        polls = [job.next_poll for state in self._lanes if state.failed is None for job in state.jobs if job.export_id and job.status is not JobStatus.COMPLETED]
-        wake = min(polls, default=self.clock.monotonic() + 1.0)
-        if self._enqueue_blocked_until:
-            wake = min(wake, self._enqueue_blocked_until)
+        now = self.clock.monotonic()
+        wakes = [due for due, _, _ in self._polls_due()]
+        if self._enqueue_blocked_until > now:
+            wakes.append(self._enqueue_blocked_until)
+        wake = min(wakes, default=now + 1.0)
         self._heartbeat()
-        self.clock.sleep(max(wake - self.clock.monotonic(), 0.0))
+        self.clock.sleep(max(wake - now, 0.0))
 
     def _heartbeat(self) -> None:
         """While Marketo works, say so every few minutes: Airbyte takes long silence for a hang."""
@@ -357,15 +398,16 @@ class ExportScheduler:
             return
         self._last_heartbeat = now
         waiting = [f"{job.name()}: {job.status.value if job.status else 'unknown'}" for state in self._lanes for job in state.jobs if job.export_id and job.status is not JobStatus.COMPLETED]
-        if waiting:
-            self.logger.info("Waiting for Marketo's export jobs: " + "; ".join(waiting[:4]))
-            sys.stdout.flush()
+        progress = "; ".join(state.lane.progress() for state in self._lanes)
+        self.logger.info(f"Progress: {progress}. Waiting for Marketo's export jobs: " + ("; ".join(waiting[:4]) or "none"))
+        sys.stdout.flush()
 
     def _done(self) -> bool:
         return all(state.failed is not None or (state.planned_all and not state.jobs) for state in self._lanes)
 
-    def _save_pending(self) -> Iterator[Any]:
+    def _checkpoints(self) -> Iterator[Any]:
         for state in self._lanes:
             if state.dirty:
                 state.dirty = False
-                yield from state.lane.on_jobs_changed(list(state.jobs))
+                yield from state.lane.checkpoint(list(state.jobs))
+

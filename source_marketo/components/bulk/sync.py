@@ -1,9 +1,11 @@
 """BulkSync: reads the selected bulk streams (leads, lead_activities, lead_activity_attributes) of a run.
 
-It builds one lane per Marketo export kind, drives them with one scheduler, then adds what the
-exports cannot carry: deleted and merged-away leads (as leads rows with ``deleted_at``) and Delete
-Lead activities (from ``activities/deletedleads.json``). Stream statuses, state after every
-window, and a clean stop at a daily limit are handled here.
+It builds one lane per Marketo export kind; a lane far behind (a first sync) first surveys where its
+data begins (survey.py), and the backfill plan goes to the log; one scheduler then drives the lanes.
+After them come what the exports cannot carry: deleted and merged-away leads (as leads rows with
+``deleted_at``) and Delete Lead activities (from ``activities/deletedleads.json``). Stream
+statuses, state after every window, and a clean stop at a daily limit (saying how much of the plan
+is done) are handled here.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, St
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
 
 from source_marketo.components import metadata, removals
-from source_marketo.components.budget import LimitReached, marketo_day
+from source_marketo.components.budget import MEGABYTE, LimitReached, marketo_day
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.jobs import BulkApi
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
-from source_marketo.components.bulk.windows import resume_point
+from source_marketo.components.bulk.windows import cursor_text, resume_point
+from source_marketo.components.errors import MarketoRequestError, user_message
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime
@@ -39,6 +42,7 @@ class BulkSync:
         self.state = stream_states(state)
         self.stopped: Optional[LimitReached] = None
         self.errors: List[Exception] = []
+        self._lanes: List[Any] = []
 
     def read(self) -> Iterator[Any]:
         if not self.streams:
@@ -48,10 +52,10 @@ class BulkSync:
         try:
             yield from self._read(self._context())
         except LimitReached as stop:
-            self.stopped = stop
+            self.stopped = stop.with_progress(self._progress()) if self._lanes else stop
         except Exception as error:  # the state emitted so far stands; the run ends with this error
             self.errors.append(error)
-            self.runtime.logger.error(f"The bulk streams stopped: {getattr(error, 'message', None) or error}")
+            self.runtime.logger.error(f"The bulk streams stopped: {user_message(error)}")
         final = AirbyteStreamStatus.INCOMPLETE if self.stopped or self.errors else AirbyteStreamStatus.COMPLETE
         for configured in self.streams:
             yield status_message(StreamDescriptor(name=configured.stream.name), final)
@@ -71,30 +75,26 @@ class BulkSync:
 
     def _read(self, context: BulkContext) -> Iterator[Any]:
         runtime, settings = self.runtime, self.runtime.settings
-        lanes: List[Any] = []
-        leads_lane = None
-        if LEADS in context.selected:
-            leads_lane = LeadsLane(context, metadata.lead_fields(runtime))
-            lanes.append(leads_lane)
+        leads_lane = LeadsLane(context, metadata.lead_fields(runtime)) if LEADS in context.selected else None
         activities_lane = None
         if ACTIVITIES in context.selected or ATTRIBUTES in context.selected:
             types = settings.activity_type_ids  # None: every type, no activityTypeIds filter at all
             if types is not None:
                 metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
             activities_lane = ActivitiesLane(context, types)
-            lanes.append(activities_lane)
-        scheduler = ExportScheduler(context.api, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
-        context.tick = _ticker(scheduler, runtime.clock, settings.status_poll_interval)
+        self._lanes = [lane for lane in (leads_lane, activities_lane) if lane is not None]
+        self._survey(context)
+        scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
         try:
-            yield from scheduler.run(lanes)
+            yield from scheduler.run(self._lanes)
         except Exception:
-            yield from scheduler.drain_state()  # export ids created since the last checkpoint are kept
+            yield from scheduler.final_states()  # export ids created since the last checkpoint are kept
             raise
         finally:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
         self.errors.extend(scheduler.lane_errors())
-        lead_removals = leads_lane is not None and not self._lane_failed(scheduler, leads_lane)
+        lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
         delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
         # Each scan resumes from its own checkpoint, never the bulk cursor: a run that stopped before
@@ -109,6 +109,24 @@ class BulkSync:
         if scheduler.limit is not None:
             raise scheduler.limit
 
+    def _survey(self, context: BulkContext) -> None:
+        """Lanes far behind learn where their data begins before exporting anything; the plan is logged."""
+        surveyed = []
+        for lane in self._lanes:
+            if not lane.far_behind() and lane.plan.learned is not None:
+                continue  # close to now with a known rate: nothing to find out
+            try:
+                lane.apply(lane.take_survey())
+            except MarketoRequestError as error:  # the survey only saves work: without it, nothing is skipped
+                self.runtime.logger.warning(f"{lane.name}: could not survey where the data begins ({user_message(error)}); exporting from {cursor_text(lane.plan.position)}.")
+                continue
+            surveyed.append(lane)
+        if surveyed:
+            self.runtime.logger.info(backfill_plan(surveyed, self.runtime.exports, self.runtime.settings.start_date))
+
+    def _progress(self) -> str:
+        return "Done so far: " + "; ".join(lane.progress() for lane in self._lanes) + "."
+
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
         jobs = [job for kind in ("leads", "activities") for job in api.list_jobs(kind, "Completed")]
@@ -121,10 +139,6 @@ class BulkSync:
             except ValueError:
                 continue
         self.runtime.exports.observe_spent(spent)
-
-    @staticmethod
-    def _lane_failed(scheduler: ExportScheduler, lane: Any) -> bool:
-        return any(state.lane is lane and state.failed is not None for state in scheduler._lanes)
 
     @staticmethod
     def _wants_deletes(type_ids) -> bool:
@@ -178,14 +192,24 @@ def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]
     return [removal for removal in deleted if removal["deleted_at"] is None or parse_datetime(removal["deleted_at"]) >= since]
 
 
-def _ticker(scheduler: ExportScheduler, clock, interval: float):
-    """Let the scheduler poll and top up the queue during long downloads, at most once per poll interval."""
-    last = [clock.monotonic()]
-
-    def tick(received: int) -> None:
-        now = clock.monotonic()
-        if now - last[0] >= max(interval, 5.0):
-            last[0] = now
-            scheduler.tick()
-
-    return tick
+def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
+    """One line for the log: per lane what is to be exported and why from there, about how many
+    megabytes and jobs, and how many Marketo days that takes at the day's export cap."""
+    parts, total = [], 0.0
+    for lane in lanes:
+        plan, survey = lane.plan, lane.survey
+        days = max((plan.end - plan.position).total_seconds() / 86400, 0.0)
+        megabytes = plan.bytes_per_day() * days / MEGABYTE
+        total += megabytes
+        windows = max(1, -(-int(days) // max(plan.max_window.days, 1)))
+        begins = f"the data begins {cursor_text(survey.begins)} ({survey.source})" if survey.begins else "no data found"
+        if not survey.conclusive:
+            begins = "where the data begins could not be told"
+        skipped = f"; nothing to export from the start date {cursor_text(start_date)} until then" if plan.position > start_date + timedelta(days=1) else ""
+        parts.append(f"{lane.name} {cursor_text(plan.position)}..{cursor_text(plan.end)}: {begins}{skipped}; about {windows} "
+                     f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.0f} MB at "
+                     f"{plan.bytes_per_day() / MEGABYTE:,.2f} MB a day (from {plan.rate_known_from()})")
+    cap, left = budget.cap_bytes / MEGABYTE, budget.left_today() / MEGABYTE
+    days_needed = 1 if total <= left else 1 + -(-int(total - left) // max(int(cap), 1))
+    return (f"Backfill plan: {' | '.join(parts)}. In all about {total:,.0f} MB: {days_needed} Marketo day(s) at the cap of "
+            f"{cap:,.0f} MB a day ({left:,.0f} MB left today). Progress is in the heartbeat and a stop's message.")

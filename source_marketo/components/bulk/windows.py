@@ -1,63 +1,145 @@
 """Date windows of a bulk lane: where to start, how big, and which saved exports can be reused.
 
 Marketo limits a bulk export's date filter to 31 days (marketo-api.md 6.2) and meters the day's
-500 MB on file size (6.3). A window's size is the configured one, made smaller when the bytes a
-day of data takes (learned from earlier exports of this lane, kept in state) say the remaining
-budget would not hold it. With nothing learned yet, the first window is one day (less if the budget is small): a cheap
-probe; after it windows grow by doubling at most, so a quiet stretch does not license a huge export.
+500 MB on file size, counting a job when it completes (6.3). A window is the configured size unless
+the day's export budget cannot hold it. How many bytes a day of data takes comes from evidence, in
+order of trust: the lane's own finished exports (``learned``, kept in state), a survey of the data
+with a few REST calls before the first export (``evidence``, survey.py), and only when neither
+exists a cautious guess (``prior``). Each job reserves its estimate until it completes; the less
+the rate is known, the more an estimate holds above it.
+
+Near the end of the budget, windows are sized so that Marketo's two processing slots can both run
+(each job gets half of what is left of the day, never more than is free), and the lane waits for
+running jobs to settle rather than cut slivers. An empty export (a header only) teaches nothing
+about the rate, and never holds a lane to one job at a time.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from source_marketo.components.bulk import census as census_module
+from source_marketo.components.bulk.census import Census
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.types import format_datetime, parse_datetime
 
 MIN_WINDOW = timedelta(minutes=10)
-PROBE_WINDOW = timedelta(days=1)
-SAFETY = 1.5  # estimates are this much above the learned rate
 MIN_ESTIMATE = 64 * 1024
+PROCESSING_SLOTS = 2  # Marketo processes two export jobs at once (marketo-api.md 6.3)
+DEPTH = 4  # jobs a run keeps queued or processing: both slots busy while earlier files download
+TAIL = 0.05  # less than this share of the day's budget left and no full window fits: stop for today
+# How far above the rate an estimate (and so a reservation) holds, by how the rate is known.
+MARGIN_LEARNED = 1.25  # from this lane's own finished exports: adjacent windows differ little
+MARGIN_NEAR_CAP = 2.0  # at least this when the budget decides a window's size: an underestimate there overruns the cap
+MAX_GROWTH = 2.0  # a rate rising from window to window is projected to rise as much again, at most doubled
+MARGIN_EVIDENCE = 2.0  # from the survey of the data's beginning: data gets denser over time
+MARGIN_PRIOR = 4.5  # a guess: a job several times bigger must still not push the day over the cap
 
 Group = Optional[Tuple[int, ...]]  # the activity types of one export; None: the lane's one export per window
 
 
+class Hold(enum.Enum):
+    """What a lane answers instead of a window."""
+
+    WAIT = "wait"  # not now: running jobs hold the budget, or a lane of guesses goes one job at a time
+    STOP = "stop"  # today's budget is spent but for a tail no window fits: stop until Marketo's day resets
+
+
+@dataclass(frozen=True)
+class Room:
+    """The scheduler's view when a lane plans: the day's export bytes, and the lane's jobs in flight."""
+
+    left_today: int  # the cap less what completed today (reservations not deducted)
+    reserved: int  # held by jobs created and not yet completed
+    cap: int  # the day's whole budget
+    in_flight: int  # this lane's jobs planned and not yet read
+
+    @property
+    def free(self) -> int:
+        return max(self.left_today - self.reserved, 0)
+
+
 @dataclass
 class WindowPlan:
-    """Plans consecutive windows from ``position`` to ``end``; ``cursor`` is the last fully emitted window end."""
+    """Plans consecutive windows from ``position`` to ``end``."""
 
     start: datetime
     end: datetime
     max_window: timedelta
-    prior_bytes_per_day: float  # a cautious guess used until this lane has exported something
-    bytes_per_day: Optional[float] = None
+    prior: float  # bytes a day: a cautious guess, used only until there is evidence
+    learned: Optional[float] = None  # bytes a day, from this lane's finished exports
     saved: List[Dict[str, Any]] = field(default_factory=list)  # pending exports from the last state
+    evidence: Optional[float] = None  # bytes a day, from the survey
+    growth: float = 1.0  # how much the learned rate rose from one window to the next (1: not rising)
+    bytes_per_row: Optional[float] = None  # from finished exports, else the survey: what a census row count costs
     position: datetime = field(init=False)
 
     def __post_init__(self) -> None:
         self.position = self.start
         self.group_starts: Dict[Group, datetime] = {}  # where resumable() began each group's chain
         self._last_size: Optional[timedelta] = None
+        self._margins: Dict[Window, float] = {}  # windows sized near the cap hold a larger margin
+        self._estimates: Dict[Window, int] = {}  # windows cut from a census: their rows at the known row size
+        self.census: Optional[Census] = None
 
-    def peek(self, available_bytes: int) -> Optional[Window]:
+    # --- what to export next -----------------------------------------------------------------
+
+    def next_window(self, room: Room) -> Union[Window, Hold, None]:
+        """The next window, a Hold, or None when every window up to ``end`` was handed out."""
         if self.position >= self.end:
             return None
-        size = self._size_for(available_bytes)
-        return Window(self.position, min(self.position + size, self.end))
+        if self.census is not None and self.census.covers(self.position) and self.bytes_per_row:
+            return self._from_census(room)
+        if self.learned is None and self.evidence is None and room.in_flight and self._tight(room):
+            return Hold.WAIT  # only guesses, and a few full windows would not fit: one job at a time
+        rate, margin = self._rate()
+        size, even = self._affordable(room, rate * margin)
+        remaining = self.end - self.position
+        if size < min(self.max_window, remaining):  # the budget, not the window limit, decides the size
+            margin = max(margin, MARGIN_NEAR_CAP)
+            size, even = self._affordable(room, rate * margin)
+            if room.reserved and size < even / 2:
+                return Hold.WAIT  # running jobs will settle and tell more than a sliver would
+            if room.left_today < TAIL * room.cap or size < MIN_WINDOW:
+                return Hold.WAIT if room.reserved else Hold.STOP
+        size = max(timedelta(seconds=int(size.total_seconds())), MIN_WINDOW)  # whole seconds, as Marketo and the cursor keep them
+        window = Window(self.position, min(self.position + size, self.end))
+        self.position, self._last_size = window.end, size
+        if margin != self._rate()[1]:
+            self._margins[window] = margin
+        return window
 
-    def accept(self, window: Window) -> None:
-        self.position = max(self.position, window.end)
-        self._last_size = window.end - window.start
+    def _from_census(self, room: Room) -> Union[Window, Hold]:
+        """A window cut to the rows the budget holds, as the census counted them (no guess)."""
+        limit = min(self.position + self.max_window, self.census.span.end, self.end)
+        share = min(room.left_today / PROCESSING_SLOTS, room.free)
+        end = self.census.end_for(self.position, limit, int(share / (self.bytes_per_row * census_module.MARGIN)))
+        if end <= self.position or (end < limit and room.left_today < TAIL * room.cap):
+            return Hold.WAIT if room.reserved else Hold.STOP
+        window = Window(self.position, end)
+        self._estimates[window] = max(int(self.census.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE)
+        self.position, self._last_size = window.end, window.end - window.start
+        return window
 
-    def max_jobs(self, depth: int) -> int:
-        """One job at a time until a finished export has shown how big a day of data is."""
-        return depth if self.bytes_per_day is not None else 1
+    def census_due(self, room: Room, risk: float) -> bool:
+        """Whether a census should come before the next window: the day's budget could not hold it,
+        with what runs, if the data were ``risk`` times as dense as estimated (and no census covers it)."""
+        if self.position >= self.end or not self.bytes_per_row or (self.census is not None and self.census.covers(self.position)):
+            return False
+        return (room.reserved + self.estimate(self.next_span())) * risk > room.left_today
+
+    def next_span(self) -> Window:
+        return Window(self.position, min(self.position + self.max_window, self.end))
 
     def estimate(self, window: Window) -> int:
-        rate = self.bytes_per_day if self.bytes_per_day is not None else self.prior_bytes_per_day
-        return max(int(rate * window.days * SAFETY), MIN_ESTIMATE)
+        """The bytes a job over ``window`` reserves until it completes."""
+        if window in self._estimates:
+            return self._estimates[window]
+        rate, margin = self._rate()
+        return max(int(rate * self._margins.get(window, margin) * window.days), MIN_ESTIMATE)
 
     def learn(self, window: Window, file_size: Optional[int], records: Optional[int] = None) -> None:
         """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most.
@@ -65,7 +147,16 @@ class WindowPlan:
         if file_size is None or window.days <= 0 or records == 0:
             return
         rate = file_size / max(window.days, MIN_WINDOW.total_seconds() / 86400)
-        self.bytes_per_day = rate if self.bytes_per_day is None else max(rate, self.bytes_per_day * 0.5)
+        if self.learned is not None:
+            self.growth = min(max(rate / max(self.learned, 1.0), 1.0), MAX_GROWTH)
+        self.learned = rate if self.learned is None else max(rate, self.learned * 0.5)
+        if records:
+            self.bytes_per_row = max(file_size / records, (self.bytes_per_row or 0.0) * 0.5)
+
+    def begin_at(self, moment: datetime) -> None:
+        """The survey found nothing before ``moment``: the plan starts there (never earlier than it was)."""
+        if moment > self.position:
+            self.start = self.position = min(moment, self.end)
 
     def split(self, window: Window) -> Optional[List[Window]]:
         if window.end - window.start < 2 * MIN_WINDOW:
@@ -73,6 +164,38 @@ class WindowPlan:
         middle = window.start + (window.end - window.start) / 2
         middle = middle.replace(microsecond=0)
         return [Window(window.start, middle), Window(middle, window.end)]
+
+    def rate_known_from(self) -> str:
+        return "earlier exports" if self.learned is not None else "the survey" if self.evidence is not None else "a cautious guess"
+
+    def bytes_per_day(self) -> float:
+        return self._rate()[0]
+
+    def _rate(self) -> Tuple[float, float]:
+        if self.learned is not None:
+            return max(self.learned, 1.0) * self.growth, MARGIN_LEARNED
+        if self.evidence is not None:
+            return max(self.evidence, 1.0), MARGIN_EVIDENCE
+        return self.prior, MARGIN_PRIOR
+
+    def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
+        """The window the budget allows now, and what each of two parallel jobs would get of the day's
+        budget left. A job gets half of that (so both slots can run), never more than is free; near
+        the cap, windows grow by doubling at most (the rate may be rising)."""
+        even = self._days(room.left_today / PROCESSING_SLOTS, bytes_per_day)
+        size = min(self.max_window, self._days(min(room.left_today / PROCESSING_SLOTS, room.free), bytes_per_day))
+        if size < self.max_window and self.learned is not None and self._last_size is not None:
+            size = min(size, 2 * self._last_size)
+        return size, even
+
+    def _days(self, budget: float, bytes_per_day: float) -> timedelta:
+        return timedelta(days=max(min(budget / bytes_per_day, self.max_window.days + 1.0), 0.0))  # no timedelta overflow
+
+    def _tight(self, room: Room) -> bool:
+        rate, margin = self._rate()
+        return DEPTH * rate * margin * self.max_window.days > room.free
+
+    # --- reuse of the exports an earlier run created ------------------------------------------
 
     def resumable(self, make_spec, cursor: Optional[datetime] = None, groups: Sequence[Group] = (None,), ahead: Optional[Dict[Group, datetime]] = None) -> List[ExportJob]:
         """Saved exports that continue the plan without a gap and still match what would be asked now.
@@ -112,28 +235,14 @@ class WindowPlan:
                     position = end
         return jobs
 
-    def _size_for(self, available_bytes: int) -> timedelta:
-        """The configured window, or less: what the budget affords at the learned rate (at the cautious
-        prior rate until an export with data has been seen)."""
-        if self.bytes_per_day is None:  # nothing learned: the cautious prior rate, after a one-day probe
-            rate = self.prior_bytes_per_day
-            size = min(self.max_window, PROBE_WINDOW) if self._last_size is None else self.max_window
-        else:
-            rate = max(self.bytes_per_day, 1.0)
-            size = self.max_window
-        affordable_days = min(available_bytes / (rate * SAFETY), self.max_window.days + 1.0)  # no timedelta overflow
-        size = min(size, timedelta(days=affordable_days))
-        tight = rate * SAFETY * size.total_seconds() / 86400 > available_bytes / 10
-        if self.bytes_per_day is not None and tight and self._last_size is not None:
-            size = min(size, 2 * self._last_size)  # near the cap, grow by doubling: the rate may be rising
-        return max(timedelta(seconds=int(size.total_seconds())), MIN_WINDOW)  # whole seconds, as Marketo and the cursor keep them
-
 
 def saved_exports(jobs: List[ExportJob], grouped: bool = False) -> List[Dict[str, Any]]:
     """The created jobs of a lane, in order, as state entries (for reuse by the next run); a lane
     that exports its types in groups notes each export's types."""
     entries = []
     for job in jobs:
+        if job.spec.census:
+            continue  # cheap, and read once: a rerun counts again if it needs to
         if not job.export_id:
             break
         entry: Dict[str, Any] = {**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key}
@@ -161,6 +270,28 @@ def resume_point(settings: Any, moment: Optional[datetime]) -> datetime:
     """Where reading resumes: ``moment`` (a cursor, a scan's checkpoint) less the lookback, never
     before the start date; the start date when nothing was read yet."""
     return settings.start_date if moment is None else max(settings.start_date, moment - settings.lookback)
+
+
+def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
+    """What a lane's state keeps of its plan: the learned rate, its growth, the bytes a row takes."""
+    return {"learned": _positive(state.get("bytes_per_day")), "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row"))}
+
+
+def plan_state(plan: WindowPlan) -> Dict[str, Any]:
+    if plan.learned is None:
+        return {}
+    numbers = {"bytes_per_day": round(plan.learned), "rate_growth": round(plan.growth, 3)}
+    return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
+
+
+def _positive(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+
+
+def rate_growth(state: Dict[str, Any]) -> float:
+    """The saved growth of a lane's rate (1.0 when none, or not a number in range)."""
+    value = state.get("rate_growth")
+    return min(max(float(value), 1.0), MAX_GROWTH) if isinstance(value, (int, float)) and not isinstance(value, bool) else 1.0
 
 
 def parse_cursor(value: Any) -> Optional[datetime]:

@@ -1,0 +1,162 @@
+"""Where a lane's data begins, and how dense it is there, from a few REST calls before any export.
+
+Activities: ``activities/pagingtoken.json?sinceDatetime=`` gives a position in the activity log, and
+``activities.json`` returns the activities of up to 10 types after it, oldest first (marketo-api.md
+4.3, 4.4). One token and one page per 10 types say where the configured types' activities begin
+after the start date. Marketo keeps most activity types 25 months and its high-volume ones (web
+visits, email sends and deliveries, data value and score changes, list adds) 90 days (its data
+retention policy), so for a start date years back the data begins long after it.
+
+Leads: a lead export by ``updatedAt`` finds a lead at its latest update, which is never before its
+creation; a lead created before the start date may have been updated at any time since. So the
+leads lane may start late only when no lead was created before that. Marketo never removes the
+New Lead activity (retention policy), so the first New Lead activity after a date before Marketo
+existed is the creation of the oldest lead there is; and lead ids are assigned in creation order
+(Marketo's documentation does not say so: unconfirmed), so the lowest ids' ``createdAt`` says the
+same without the activity log. The earlier of the two is where leads begin.
+
+Pages can be short or even empty while ``moreResult`` is true; a few are followed. A probe that
+cannot tell says so, and the lane then starts at the start date: evidence may skip, a guess never.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import orjson
+
+from source_marketo.components import metadata
+from source_marketo.components.metadata import DELETE_LEAD, NEW_LEAD
+from source_marketo.components.runtime import MarketoRuntime
+from source_marketo.components.types import format_datetime, parse_datetime
+
+BEFORE_MARKETO = datetime(2006, 1, 1, tzinfo=timezone.utc)  # Marketo was founded in 2006: no lead is older
+MAX_PAGES = 5  # per type group: empty pages with moreResult beyond this say "cannot tell"
+TYPES_PER_CALL = 10  # activities.json takes at most 10 activityTypeIds
+LOWEST_IDS = 300  # leads.json takes at most 300 filter values
+MARGIN = timedelta(days=1)  # a lane starts a day before the first record found
+PAGE = 300
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the probes found: where the data begins after the probe's start, and its density there."""
+
+    begins: Optional[datetime]  # the first record found; None: nothing at all (when conclusive)
+    conclusive: bool  # False: the probes could not tell, so nothing may be skipped
+    rows_per_day: Optional[float]
+    bytes_per_row: Optional[float]
+    calls: int
+    source: str  # what the evidence is, in words for the backfill plan
+
+    def start_for(self, since: datetime, now: datetime) -> datetime:
+        """Where the lane's first window begins: ``since`` unless the evidence shows nothing before later."""
+        if not self.conclusive:
+            return since
+        if self.begins is None:
+            return max(since, now - MARGIN)  # nothing at all: only the newest day is exported
+        return max(since, self.begins - MARGIN)
+
+    @property
+    def bytes_per_day(self) -> Optional[float]:
+        if self.rows_per_day is None or self.bytes_per_row is None:
+            return None
+        return self.rows_per_day * self.bytes_per_row
+
+
+def survey_activities(runtime: MarketoRuntime, since: datetime, type_ids: Optional[Sequence[int]], with_attributes: bool) -> Survey:
+    """The first activity of the configured types after ``since`` (None: every type of the instance)."""
+    types = [t for t in (type_ids if type_ids is not None else [t.id for t in metadata.activity_types(runtime)]) if t != DELETE_LEAD]
+    probe = _ActivityProbe(runtime, since)
+    firsts, rows_per_day, sizes, conclusive = [], 0.0, [], True
+    for group in [types[at:at + TYPES_PER_CALL] for at in range(0, len(types), TYPES_PER_CALL)]:
+        page, known = probe.first_page(group)
+        conclusive = conclusive and known
+        if page:
+            firsts.append(min(_activity_date(item) for item in page))
+            rows_per_day += _density(page, probe.more, runtime.client.server_now())
+            sizes.extend(activity_row_bytes(item, with_attributes) for item in page)
+    return Survey(min(firsts, default=None), conclusive, rows_per_day if firsts else None, _mean(sizes), probe.calls,
+                  f"the first activity of the configured types after {format_datetime(since)}")
+
+
+def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]) -> Survey:
+    """The oldest lead's creation, by the first New Lead activity and by the lowest lead ids."""
+    probe = _ActivityProbe(runtime, min(since, BEFORE_MARKETO))
+    page, known = probe.first_page([NEW_LEAD])
+    reply = runtime.client.get("/rest/v1/leads.json", params={
+        "filterType": "id", "filterValues": ",".join(str(i) for i in range(1, LOWEST_IDS + 1)),
+        "fields": ",".join(dict.fromkeys(["id", "createdAt", *fields])), "batchSize": PAGE})
+    leads = [item for item in (reply.envelope.result if reply.envelope else []) if isinstance(item, Mapping)]
+    created = [parse_datetime(str(item["createdAt"])) for item in leads if item.get("createdAt")]
+    firsts = ([min(_activity_date(item) for item in page)] if page else []) + ([min(created)] if created else [])
+    rows_per_day = _density(page, probe.more, runtime.client.server_now()) if page else None
+    return Survey(min(firsts, default=None), known or bool(created), rows_per_day,
+                  _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1, "the oldest lead's creation (New Lead activities, lowest lead ids)")
+
+
+class _ActivityProbe:
+    """One paging token for a date, and the first non-empty page of ``activities.json`` per type group."""
+
+    def __init__(self, runtime: MarketoRuntime, since: datetime) -> None:
+        self.client = runtime.client
+        self.since = since
+        self.calls = 0
+        self.more = False  # whether Marketo had more after the last page read
+        self._token: Optional[str] = None
+
+    def first_page(self, type_ids: Iterable[int]) -> Tuple[List[Mapping[str, Any]], bool]:
+        """(activities of the first non-empty page, conclusive): an empty result is conclusive only
+        when Marketo said there is no more."""
+        token = self._start_token()
+        for _ in range(MAX_PAGES):
+            if not token:
+                return [], False
+            envelope = self.client.get("/rest/v1/activities.json", params={
+                "activityTypeIds": ",".join(map(str, type_ids)), "nextPageToken": token, "batchSize": PAGE}).envelope
+            self.calls += 1
+            page = [item for item in envelope.result if isinstance(item, Mapping) and item.get("activityDate")]
+            self.more = bool(envelope.more_result)
+            if page or not self.more:
+                return page, True
+            token = envelope.next_page_token
+        return [], False
+
+    def _start_token(self) -> Optional[str]:
+        if self._token is None:
+            reply = self.client.get("/rest/v1/activities/pagingtoken.json", params={"sinceDatetime": format_datetime(self.since)})
+            self.calls += 1
+            self._token = reply.envelope.next_page_token if reply.envelope else None
+        return self._token
+
+
+def _density(page: List[Mapping[str, Any]], more: bool, now: datetime) -> float:
+    """Rows a day near the data's beginning: a full page over its own span, or the whole of a last page."""
+    dates = sorted(_activity_date(item) for item in page)
+    until = dates[-1] if more else now
+    return len(dates) / max((until - dates[0]).total_seconds() / 86400, 1 / 24)
+
+
+def activity_row_bytes(item: Mapping[str, Any], with_attributes: bool) -> float:
+    """The size of an activity's row in a bulk export CSV (marketo-api.md 7.3), from its REST shape."""
+    values = [item.get("marketoGUID") or item.get("id"), item.get("leadId"), item.get("activityDate"), item.get("activityTypeId"),
+              item.get("campaignId"), item.get("primaryAttributeValueId"), item.get("primaryAttributeValue")]
+    size = sum(len(str(value)) if value is not None else 4 for value in values) + len(values)
+    if with_attributes:
+        attributes = {str(a.get("name")): a.get("value") for a in item.get("attributes") or [] if isinstance(a, Mapping)}
+        size += int(len(orjson.dumps(attributes)) * 1.2) + 2  # quoted, with its quotes doubled
+    return float(size)
+
+
+def lead_row_bytes(item: Mapping[str, Any], fields: Sequence[str]) -> float:
+    return float(sum(len(str(item.get(name))) if item.get(name) is not None else 4 for name in fields) + len(fields))
+
+
+def _activity_date(item: Mapping[str, Any]) -> datetime:
+    return parse_datetime(str(item["activityDate"]))
+
+
+def _mean(values: List[float]) -> Optional[float]:
+    return sum(values) / len(values) if values else None
