@@ -29,6 +29,10 @@ def parser() -> argparse.ArgumentParser:
     add("--leads", type=int, default=10_000, help="number of generated leads (default 10000)")
     add("--activities", type=int, default=100_000, help="number of generated activities (default 100000)")
     add("--history-days", type=int, default=60, help="days of generated history before the anchor (default 60)")
+    add("--data-begins", default=None, metavar="ISO",
+        help="generated history begins here instead: leads from ISO, activities 14 days later (overrides --history-days)")
+    add("--history-shape", choices=("uniform", "growing"), default="uniform",
+        help="uniform: constant rate; growing: the rate of new leads and activities rises linearly (default uniform)")
     add("--client-id", default=DEFAULT_CLIENT_ID, help=f"accepted client id (default {DEFAULT_CLIENT_ID})")
     add("--client-secret", default=DEFAULT_CLIENT_SECRET, help=f"accepted client secret (default {DEFAULT_CLIENT_SECRET})")
     add("--token-ttl", type=int, default=3600, help="access token lifetime in seconds (default 3600)")
@@ -64,6 +68,7 @@ def options_from(args) -> EmulatorOptions:
     anchor = from_ms(parse_input(args.anchor)) if args.anchor else None
     return EmulatorOptions(
         seed=args.seed, leads=args.leads, activities=args.activities, history_days=args.history_days,
+        data_begins=from_ms(parse_input(args.data_begins)) if args.data_begins else None, history_shape=args.history_shape,
         client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
         job_progression=progression, status_refresh_seconds=args.status_refresh_seconds,
         daily_call_quota=args.daily_call_quota, daily_export_mb=args.daily_export_mb,

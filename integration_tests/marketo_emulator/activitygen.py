@@ -1,6 +1,6 @@
 """Lazily generated base activities: activity i is a pure function of (seed, i).
 
-Activity dates grow with the index (evenly spread with jitter over the history window), so the
+Activity dates grow with the index (along a time axis with jitter, `timeaxis.py`), so the
 whole history is chronological, "the first activity at or after t" is arithmetic, and ten million
 activities cost no memory. Each activity's lead is one created before it (lead creation is also
 arithmetic in id), New Lead activities belong to the newest lead, and references (emails, lists,
@@ -11,7 +11,8 @@ from __future__ import annotations
 from . import content as c
 from .activity_types import BY_ID, weighted_table
 from .hashing import SlotSource
-from .leadgen import DAY_MS, LeadFactory
+from .leadgen import LeadFactory
+from .timeaxis import TimeAxis
 from .timefmt import rest_date, rest_datetime
 
 ACTIVITY_ID_BASE = 50_000_000
@@ -34,12 +35,12 @@ class AssetRefs:
 class ActivityFactory:
     """Base activity records 0..n-1 with ids ACTIVITY_ID_BASE + i."""
 
-    def __init__(self, seed: int, count: int, anchor_ms: int, history_days: int, hostile: bool,
-                 leads: LeadFactory, refs: AssetRefs) -> None:
+    def __init__(self, seed: int, count: int, anchor_ms: int, start_ms: int, hostile: bool,
+                 leads: LeadFactory, refs: AssetRefs, shape: str = "uniform") -> None:
         self.count = count
-        self.start_ms = anchor_ms - history_days * DAY_MS
+        self.start_ms = start_ms
         self.end_ms = anchor_ms - 60_000
-        self.step = (self.end_ms - self.start_ms) / max(1, count)
+        self.axis = TimeAxis(start_ms, self.end_ms, count, shape)
         self.hostile = hostile
         self._leads = leads
         self._refs = refs
@@ -52,25 +53,18 @@ class ActivityFactory:
     def date_ms(self, index: int, digest: bytes | None = None) -> int:
         digest = digest or self._slots.digest(index)
         jitter = (digest[0] | digest[1] << 8) / 65536.0
-        return int(self.start_ms + (index + jitter) * self.step) // 1000 * 1000
+        return int(self.axis.instant(index + jitter)) // 1000 * 1000
 
     def type_id(self, digest: bytes) -> int:
         return self._types[digest[2]]
 
     def first_index_at_or_after(self, ms: int) -> int:
         """Smallest index with date >= ms (count when none)."""
-        guess = int((ms - self.start_ms) / self.step) if self.step else 0
-        index = min(max(0, guess - 1), self.count)
-        while index > 0 and self.date_ms(index - 1) >= ms:
-            index -= 1
-        while index < self.count and self.date_ms(index) < ms:
-            index += 1
-        return index
+        return self.axis.first_at_or_after(ms, self.date_ms)
 
     def lead_id(self, index: int, digest: bytes, date: int, type_id: int) -> int:
-        leads = self._leads
-        # Leads k+1 with start + (k+1)*step <= date were certainly created before the activity.
-        available = min(leads.n_base, int((date - leads.start_ms) / leads.step)) if leads.step else 0
+        # Only leads certainly created before the activity may own it.
+        available = self._leads.created_by(date)
         if available <= 0:
             return 1
         if type_id == 12:

@@ -32,7 +32,10 @@ class EmulatorOptions:
     hostile: bool = False
     clock: Any = None  # RealClock when None
     anchor: datetime | None = None  # generated history ends here; default: the clock's now at start
-    history_days: int = 60  # leads and activities are spread over this many days before the anchor
+    history_days: int = 60  # activities are spread over this many days before the anchor (leads 14 more)
+    # Generated history begins here instead (leads there, activities 14 days later); history_days is then unused
+    data_begins: datetime | str | None = None
+    history_shape: str = "uniform"  # "growing": the rate of new leads and activities rises linearly with time
     rate_limit_calls: int = 100  # 0 disables
     rate_limit_window_seconds: float = 20.0
     max_concurrent_calls: int = 10  # 0 disables
