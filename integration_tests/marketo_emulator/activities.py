@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .activity_types import DELETE_LEAD
 from .activitygen import ACTIVITY_ID_BASE, ActivityFactory
+from .emailfunnel import EMAIL_TYPES
 from .leads import LeadView
 
 END = (1 << 62, 1 << 62)
@@ -65,7 +66,7 @@ class ActivityView:
 
     def _materialize(self, index, payload, query: Query) -> dict | None:
         if index is not None:
-            if query.type_ids is not None and self.factory.type_id(payload) not in query.type_ids:
+            if query.type_ids is not None and not self._may_match(index, payload, query.type_ids):
                 return None
             record = self.factory.record(index, payload)
         else:
@@ -87,6 +88,15 @@ class ActivityView:
         if query.asset_ids is not None and record.get("primaryAttributeValueId") not in query.asset_ids:
             return None
         return record
+
+    def _may_match(self, index: int, digest: bytes, type_ids: frozenset[int]) -> bool:
+        factory = self.factory
+        type_id = factory.base_type(digest)
+        if type_id in EMAIL_TYPES:
+            if type_ids.isdisjoint(EMAIL_TYPES):  # no need to plan the mailing
+                return False
+            type_id = factory.email_role(index).type_id
+        return type_id in type_ids
 
     def page(self, after: tuple[int, int], query: Query, batch_size: int, scan_limit: int):
         """Up to batch_size matches after the cursor, scanning at most scan_limit candidates.

@@ -11,6 +11,7 @@ from .activities import ActivityStore, Query
 from .activitygen import ActivityFactory, AssetRefs
 from .assets import AssetStore
 from .csvfmt import DELIMITERS
+from .emailfunnel import MailingBook
 from .exporter import export_activities, export_leads
 from .faults import FaultSet
 from .hashing import seeded_rng
@@ -49,6 +50,7 @@ class State:
         self.activity_factory = ActivityFactory(seed, options.activities, anchor_ms, activity_start, options.hostile,
                                                 self.lead_factory, refs, options.history_shape)
         self.activities = ActivityStore(self.activity_factory, self.leads)
+        self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks
         clients = {options.client_id: (options.client_secret, options.api_user),
                    OTHER_CLIENT: ("other-tool-secret", "other.tool@emulator.example")}
         self.tokens = TokenStore(clients, options.token_ttl, seeded_rng(seed, "tokens"))
