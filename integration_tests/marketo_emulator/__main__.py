@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from .clock import FakeClock, RealClock
 from .emulator import MarketoEmulator
 from .options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorOptions
+from .retention import parse_retention
 from .timefmt import from_ms, parse_input
 
 
@@ -51,6 +52,11 @@ def parser() -> argparse.ArgumentParser:
         help="answer 1035 to bulk lead updatedAt/smart-list filters (a subscription without them)")
     add("--max-bulk-activity-types", type=int, default=0,
         help="refuse bulk activity exports with more type ids than this with 1003 (default 0: no limit, as documented)")
+    add("--activity-retention", action="store_true",
+        help="apply Marketo's activity retention (Delete Lead 14 days; 90 days for 1,3,6,7,13,19,22,24,36,47; "
+             "25 months for the rest; New Lead never) relative to the emulator clock")
+    add("--retention", action="append", default=None, metavar="TYPES=DAYS",
+        help="override retention per type, e.g. 1,6,7=90 (repeatable; 0: never removed; implies --activity-retention)")
     add("--hostile", action="store_true", help="hostile content: NUL bytes, control characters, 'null' strings...")
     add("--anchor", default=None, help="ISO instant where generated history ends (default: now)")
     add("--fake-clock", default=None, metavar="ISO",
@@ -75,6 +81,7 @@ def options_from(args) -> EmulatorOptions:
         rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
         max_bulk_activity_types=args.max_bulk_activity_types,
+        activity_retention=args.activity_retention or bool(args.retention), retention_days=parse_retention(args.retention),
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
         port=args.port, activity_page_scan=args.activity_page_scan)
 
@@ -108,8 +115,12 @@ def serve(emulator: MarketoEmulator, describe: bool = True) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    emulator = MarketoEmulator(options_from(args))
+    cli = parser()
+    args = cli.parse_args(argv)
+    try:
+        emulator = MarketoEmulator(options_from(args))
+    except ValueError as error:  # a bad option value: say so like any other argument error (exit 2)
+        cli.error(str(error))
     emulator.verbose = args.verbose
     return serve(emulator)
 

@@ -44,6 +44,9 @@ class EmulatorOptions:
     file_retention_days: int = 7
     job_list_days: int = 7
     deleted_leads_retention_days: int = 14
+    # Marketo's activity retention policy (retention.py) relative to the clock; off: the whole history stays
+    activity_retention: bool = False
+    retention_days: dict[int, int] | None = None  # type id -> days, overriding the policy (needs activity_retention)
     activity_page_scan: int = 3000  # candidates examined per activities.json page (short pages)
     asset_counts: dict[str, int] | None = None
     export_dir: str | None = None  # temp dir by default, removed on stop

@@ -22,6 +22,7 @@ from .leadgen import LeadFactory
 from .leads import LeadStore
 from .limits import InFlight, RateLimiter, Usage
 from .options import EmulatorOptions, asset_counts
+from .retention import RetentionPolicy
 from .ticker import seed_history
 from .timeaxis import history_starts
 from .timefmt import instant_ms, to_ms
@@ -49,7 +50,8 @@ class State:
                          self.assets.refs("smartCampaigns"))
         self.activity_factory = ActivityFactory(seed, options.activities, anchor_ms, activity_start, options.hostile,
                                                 self.lead_factory, refs, options.history_shape)
-        self.activities = ActivityStore(self.activity_factory, self.leads)
+        self.activities = ActivityStore(self.activity_factory, self.leads,
+                                        RetentionPolicy(options.activity_retention, options.retention_days), self.now_ms)
         self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks
         clients = {options.client_id: (options.client_secret, options.api_user),
                    OTHER_CLIENT: ("other-tool-secret", "other.tool@emulator.example")}
