@@ -38,7 +38,10 @@ def parser() -> argparse.ArgumentParser:
     add("--client-secret", default=DEFAULT_CLIENT_SECRET, help=f"accepted client secret (default {DEFAULT_CLIENT_SECRET})")
     add("--token-ttl", type=int, default=3600, help="access token lifetime in seconds (default 3600)")
     add("--job-progression", default="seconds:5",
-        help="bulk job progression: immediate | polls:N | seconds:S | rows:R (default seconds:5)")
+        help="bulk job progression: immediate | polls:N | seconds:S | rows:R | fixed:S,rows:R "
+             "(S seconds plus records/R seconds) (default seconds:5)")
+    add("--queue-latency-seconds", type=float, default=0.0,
+        help="a job stays Queued at least this long after enqueue, even with a slot free (default 0)")
     add("--job-rows-per-second", type=float, default=None,
         help="processing time proportional to rows (same as --job-progression rows:R)")
     add("--status-refresh-seconds", type=float, default=60.0,
@@ -62,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
     add("--fake-clock", default=None, metavar="ISO",
         help="run on a clock starting at ISO (or now-3d, now-12h) that follows real time; "
              "/_emulator/clock/advance moves it")
+    add("--clock-speed", type=float, default=None, metavar="K",
+        help="the fake clock runs K times faster than real time (every time rule with it: K=60 turns "
+             "Marketo's 60 s status refresh into 1 real second); without --fake-clock it starts at now")
     add("--export-dir", default=None, help="where export files are written (default: a temp dir)")
     add("--activity-page-scan", type=int, default=3000, help="candidates examined per activities page (default 3000)")
     add("--verbose", action="store_true", help="log requests to stderr")
@@ -70,13 +76,18 @@ def parser() -> argparse.ArgumentParser:
 
 def options_from(args) -> EmulatorOptions:
     progression = f"rows:{args.job_rows_per_second}" if args.job_rows_per_second else args.job_progression
-    clock = FakeClock(fake_start(args.fake_clock), follow_real_time=True) if args.fake_clock else RealClock()
+    if args.fake_clock or args.clock_speed:
+        start = fake_start(args.fake_clock) if args.fake_clock else None  # None: the real now
+        clock = FakeClock(start, follow_real_time=True, speed=args.clock_speed or 1.0)
+    else:
+        clock = RealClock()
     anchor = from_ms(parse_input(args.anchor)) if args.anchor else None
     return EmulatorOptions(
         seed=args.seed, leads=args.leads, activities=args.activities, history_days=args.history_days,
         data_begins=from_ms(parse_input(args.data_begins)) if args.data_begins else None, history_shape=args.history_shape,
         client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
         job_progression=progression, status_refresh_seconds=args.status_refresh_seconds,
+        queue_latency_seconds=args.queue_latency_seconds,
         daily_call_quota=args.daily_call_quota, daily_export_mb=args.daily_export_mb,
         rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
