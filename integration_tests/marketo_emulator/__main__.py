@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from .clock import FakeClock, RealClock
 from .emulator import MarketoEmulator
 from .options import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorOptions
+from .retention import parse_retention
 from .timefmt import from_ms, parse_input
 
 
@@ -29,11 +30,18 @@ def parser() -> argparse.ArgumentParser:
     add("--leads", type=int, default=10_000, help="number of generated leads (default 10000)")
     add("--activities", type=int, default=100_000, help="number of generated activities (default 100000)")
     add("--history-days", type=int, default=60, help="days of generated history before the anchor (default 60)")
+    add("--data-begins", default=None, metavar="ISO",
+        help="generated history begins here instead: leads from ISO, activities 14 days later (overrides --history-days)")
+    add("--history-shape", choices=("uniform", "growing"), default="uniform",
+        help="uniform: constant rate; growing: the rate of new leads and activities rises linearly (default uniform)")
     add("--client-id", default=DEFAULT_CLIENT_ID, help=f"accepted client id (default {DEFAULT_CLIENT_ID})")
     add("--client-secret", default=DEFAULT_CLIENT_SECRET, help=f"accepted client secret (default {DEFAULT_CLIENT_SECRET})")
     add("--token-ttl", type=int, default=3600, help="access token lifetime in seconds (default 3600)")
     add("--job-progression", default="seconds:5",
-        help="bulk job progression: immediate | polls:N | seconds:S | rows:R (default seconds:5)")
+        help="bulk job progression: immediate | polls:N | seconds:S | rows:R | fixed:S,rows:R "
+             "(S seconds plus records/R seconds) (default seconds:5)")
+    add("--queue-latency-seconds", type=float, default=0.0,
+        help="a job stays Queued at least this long after enqueue, even with a slot free (default 0)")
     add("--job-rows-per-second", type=float, default=None,
         help="processing time proportional to rows (same as --job-progression rows:R)")
     add("--status-refresh-seconds", type=float, default=60.0,
@@ -47,11 +55,19 @@ def parser() -> argparse.ArgumentParser:
         help="answer 1035 to bulk lead updatedAt/smart-list filters (a subscription without them)")
     add("--max-bulk-activity-types", type=int, default=0,
         help="refuse bulk activity exports with more type ids than this with 1003 (default 0: no limit, as documented)")
+    add("--activity-retention", action="store_true",
+        help="apply Marketo's activity retention (Delete Lead 14 days; 90 days for 1,3,6,7,13,19,22,24,36,47; "
+             "25 months for the rest; New Lead never) relative to the emulator clock")
+    add("--retention", action="append", default=None, metavar="TYPES=DAYS",
+        help="override retention per type, e.g. 1,6,7=90 (repeatable; 0: never removed; implies --activity-retention)")
     add("--hostile", action="store_true", help="hostile content: NUL bytes, control characters, 'null' strings...")
     add("--anchor", default=None, help="ISO instant where generated history ends (default: now)")
     add("--fake-clock", default=None, metavar="ISO",
         help="run on a clock starting at ISO (or now-3d, now-12h) that follows real time; "
              "/_emulator/clock/advance moves it")
+    add("--clock-speed", type=float, default=None, metavar="K",
+        help="the fake clock runs K times faster than real time (every time rule with it: K=60 turns "
+             "Marketo's 60 s status refresh into 1 real second); without --fake-clock it starts at now")
     add("--export-dir", default=None, help="where export files are written (default: a temp dir)")
     add("--activity-page-scan", type=int, default=3000, help="candidates examined per activities page (default 3000)")
     add("--verbose", action="store_true", help="log requests to stderr")
@@ -60,16 +76,23 @@ def parser() -> argparse.ArgumentParser:
 
 def options_from(args) -> EmulatorOptions:
     progression = f"rows:{args.job_rows_per_second}" if args.job_rows_per_second else args.job_progression
-    clock = FakeClock(fake_start(args.fake_clock), follow_real_time=True) if args.fake_clock else RealClock()
+    if args.fake_clock or args.clock_speed:
+        start = fake_start(args.fake_clock) if args.fake_clock else None  # None: the real now
+        clock = FakeClock(start, follow_real_time=True, speed=args.clock_speed or 1.0)
+    else:
+        clock = RealClock()
     anchor = from_ms(parse_input(args.anchor)) if args.anchor else None
     return EmulatorOptions(
         seed=args.seed, leads=args.leads, activities=args.activities, history_days=args.history_days,
+        data_begins=from_ms(parse_input(args.data_begins)) if args.data_begins else None, history_shape=args.history_shape,
         client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
         job_progression=progression, status_refresh_seconds=args.status_refresh_seconds,
+        queue_latency_seconds=args.queue_latency_seconds,
         daily_call_quota=args.daily_call_quota, daily_export_mb=args.daily_export_mb,
         rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
         max_bulk_activity_types=args.max_bulk_activity_types,
+        activity_retention=args.activity_retention or bool(args.retention), retention_days=parse_retention(args.retention),
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
         port=args.port, activity_page_scan=args.activity_page_scan)
 
@@ -103,8 +126,12 @@ def serve(emulator: MarketoEmulator, describe: bool = True) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    emulator = MarketoEmulator(options_from(args))
+    cli = parser()
+    args = cli.parse_args(argv)
+    try:
+        emulator = MarketoEmulator(options_from(args))
+    except ValueError as error:  # a bad option value: say so like any other argument error (exit 2)
+        cli.error(str(error))
     emulator.verbose = args.verbose
     return serve(emulator)
 

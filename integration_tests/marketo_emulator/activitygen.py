@@ -1,17 +1,20 @@
 """Lazily generated base activities: activity i is a pure function of (seed, i).
 
-Activity dates grow with the index (evenly spread with jitter over the history window), so the
+Activity dates grow with the index (along a time axis with jitter, `timeaxis.py`), so the
 whole history is chronological, "the first activity at or after t" is arithmetic, and ten million
 activities cost no memory. Each activity's lead is one created before it (lead creation is also
-arithmetic in id), New Lead activities belong to the newest lead, and references (emails, lists,
-programs, campaigns) point at real assets of the instance.
+arithmetic in id), New Lead activities belong to the newest lead, email activities form mailings
+that add up (`emailfunnel.py`), and references (emails, lists, programs, campaigns) point at real
+assets of the instance.
 """
 from __future__ import annotations
 
 from . import content as c
 from .activity_types import BY_ID, weighted_table
+from .emailfunnel import EMAIL_TYPES, FRAME, SEND, Role, plan_frame
 from .hashing import SlotSource
-from .leadgen import DAY_MS, LeadFactory
+from .leadgen import LeadFactory
+from .timeaxis import TimeAxis
 from .timefmt import rest_date, rest_datetime
 
 ACTIVITY_ID_BASE = 50_000_000
@@ -34,43 +37,59 @@ class AssetRefs:
 class ActivityFactory:
     """Base activity records 0..n-1 with ids ACTIVITY_ID_BASE + i."""
 
-    def __init__(self, seed: int, count: int, anchor_ms: int, history_days: int, hostile: bool,
-                 leads: LeadFactory, refs: AssetRefs) -> None:
+    def __init__(self, seed: int, count: int, anchor_ms: int, start_ms: int, hostile: bool,
+                 leads: LeadFactory, refs: AssetRefs, shape: str = "uniform") -> None:
         self.count = count
-        self.start_ms = anchor_ms - history_days * DAY_MS
+        self.start_ms = start_ms
         self.end_ms = anchor_ms - 60_000
-        self.step = (self.end_ms - self.start_ms) / max(1, count)
+        self.axis = TimeAxis(start_ms, self.end_ms, count, shape)
         self.hostile = hostile
         self._leads = leads
         self._refs = refs
         self._slots = SlotSource(seed, "activity")
         self._types = weighted_table()
+        self._frame: tuple | None = None  # the last email frame planned (sequential reads reuse it)
 
     def digest(self, index: int) -> bytes:
+        cached = self._frame  # a sequential read finds most digests already computed by the email frame
+        if cached is not None and 0 <= index - cached[0] < FRAME:
+            return cached[1][index - cached[0]]
         return self._slots.digest(index)
 
     def date_ms(self, index: int, digest: bytes | None = None) -> int:
         digest = digest or self._slots.digest(index)
         jitter = (digest[0] | digest[1] << 8) / 65536.0
-        return int(self.start_ms + (index + jitter) * self.step) // 1000 * 1000
+        return int(self.axis.instant(index + jitter)) // 1000 * 1000
 
-    def type_id(self, digest: bytes) -> int:
+    def base_type(self, digest: bytes) -> int:
+        """The type byte's pick: exact for every type but email ones, where it only says "an email activity"."""
         return self._types[digest[2]]
+
+    def type_of(self, index: int, digest: bytes) -> int:
+        type_id = self._types[digest[2]]
+        return self.email_role(index).type_id if type_id in EMAIL_TYPES else type_id
+
+    def email_role(self, index: int) -> Role:
+        """Send, or which stage of which send (emailfunnel.py), for an email activity index."""
+        return self._email_frame(index)[2][index]
+
+    def _email_frame(self, index: int) -> tuple[int, list[bytes], dict[int, Role]]:
+        """(first index, digests, roles) of the frame holding `index`; the last one is kept for the next call."""
+        first = index - index % FRAME
+        cached = self._frame  # one read: other threads may replace it meanwhile
+        if cached is None or cached[0] != first:
+            digests = [self._slots.digest(first + k) for k in range(FRAME)]
+            cached = (first, digests, plan_frame(first, digests, self._types))
+            self._frame = cached
+        return cached
 
     def first_index_at_or_after(self, ms: int) -> int:
         """Smallest index with date >= ms (count when none)."""
-        guess = int((ms - self.start_ms) / self.step) if self.step else 0
-        index = min(max(0, guess - 1), self.count)
-        while index > 0 and self.date_ms(index - 1) >= ms:
-            index -= 1
-        while index < self.count and self.date_ms(index) < ms:
-            index += 1
-        return index
+        return self.axis.first_at_or_after(ms, self.date_ms)
 
     def lead_id(self, index: int, digest: bytes, date: int, type_id: int) -> int:
-        leads = self._leads
-        # Leads k+1 with start + (k+1)*step <= date were certainly created before the activity.
-        available = min(leads.n_base, int((date - leads.start_ms) / leads.step)) if leads.step else 0
+        # Only leads certainly created before the activity may own it.
+        available = self._leads.created_by(date)
         if available <= 0:
             return 1
         if type_id == 12:
@@ -80,15 +99,42 @@ class ActivityFactory:
     def record(self, index: int, digest: bytes | None = None) -> dict:
         """The REST shape of base activity `index` (leadId before merges are applied)."""
         digest = digest or self._slots.digest(index)
+        type_id = self._types[digest[2]]
+        if type_id in EMAIL_TYPES:
+            role = self.email_role(index)
+            return self.mail_record(index, role.type_id, role.send_index, digest)
         date = self.date_ms(index, digest)
-        type_id = self.type_id(digest)
         lead_id = self.lead_id(index, digest, date, type_id)
+        campaign = digest[6] if type_id in CAMPAIGN_TYPES or (type_id in (12, 13) and digest[6] < 100) else None
+        pav_id, pav, attributes = self._primary_and_attributes(type_id, digest, lead_id, date)
+        return self._record(index, lead_id, date, type_id, campaign, pav_id, pav, attributes)
+
+    def mail_record(self, index: int, type_id: int, send_index: int, digest: bytes | None = None) -> dict:
+        """Email activity `index` of `type_id` in the mailing that the send at `send_index` began.
+
+        Lead, email, campaign and campaign run come from the send, so the whole mailing belongs to
+        one lead and one email (and disappears with the lead, or moves with a merge, as a whole).
+        """
+        digest = digest or self._slots.digest(index)
+        if send_index == index:
+            send = digest
+        elif send_index // FRAME == index // FRAME:  # base history: the send is in the same frame
+            send = self._email_frame(send_index)[1][send_index % FRAME]
+        else:  # a tick's stage continuing a tick's send
+            send = self._slots.digest(send_index)
+        lead_id = self.lead_id(send_index, send, self.date_ms(send_index, send), SEND)
+        email_id, email_name = self._refs.emails[(send[7] | send[8] << 8) % len(self._refs.emails)]
+        campaign = send[6] if type_id in CAMPAIGN_TYPES else None
+        return self._record(index, lead_id, self.date_ms(index, digest), type_id, campaign, email_id, email_name,
+                            self._mail_attributes(type_id, digest, send))
+
+    def _record(self, index: int, lead_id: int, date: int, type_id: int, campaign: int | None, pav_id, pav,
+                attributes: list) -> dict:
         activity_id = ACTIVITY_ID_BASE + index
         record = {"id": activity_id, "marketoGUID": str(activity_id), "leadId": lead_id,
                   "activityDate": rest_datetime(date), "activityTypeId": type_id}
-        if type_id in CAMPAIGN_TYPES or (type_id in (12, 13) and digest[6] < 100):
-            record["campaignId"] = self._refs.campaigns[digest[6] % len(self._refs.campaigns)][0]
-        pav_id, pav, attributes = self._primary_and_attributes(type_id, digest, lead_id, date)
+        if campaign is not None:
+            record["campaignId"] = self._refs.campaigns[campaign % len(self._refs.campaigns)][0]
         record["primaryAttributeValueId"] = pav_id
         record["primaryAttributeValue"] = pav
         record["attributes"] = [{"name": n, "value": v} for n, v in attributes if v is not None]
@@ -96,9 +142,6 @@ class ActivityFactory:
 
     def _primary_and_attributes(self, type_id: int, d: bytes, lead_id: int, date: int):
         refs, pick16 = self._refs, (d[7] | d[8] << 8)
-        if type_id in (6, 7, 8, 9, 10, 11):
-            email_id, email_name = refs.emails[pick16 % len(refs.emails)]
-            return email_id, email_name, self._mail_attributes(type_id, d)
         if type_id in (1, 2, 3):
             path = c.PAGE_PATHS[d[7] % len(c.PAGE_PATHS)]
             if type_id == 2:
@@ -146,16 +189,17 @@ class ActivityFactory:
             return [("Form Fields", self._text(fields, d[23])), ("Webpage ID", 100 + d[7] % 500)] + common
         return [("Link", f"https://www.example.com{path}"), ("Webpage ID", 100 + d[7] % 500)] + common
 
-    def _mail_attributes(self, type_id: int, d: bytes) -> list:
-        base = [("Campaign Run ID", 200 + d[14] % 50), ("Choice Number", d[15] % 3), ("Step ID", 10 + d[16] % 5),
-                ("Test Variant", 0)]
+    def _mail_attributes(self, type_id: int, d: bytes, send: bytes) -> list:
+        # The mailing's campaign run, choice and step are the send's; the rest is this activity's own.
+        base = [("Campaign Run ID", 200 + send[14] % 50), ("Choice Number", send[15] % 3),
+                ("Step ID", 10 + send[16] % 5), ("Test Variant", 0)]
         if type_id in (6, 7):
             return base + [("Has Predictive", False)]
         if type_id == 8:
             return base + [("Category", "1"), ("Details", self._text("550 5.1.1 User unknown, \"mailbox\" gone", d[17])),
                            ("Email", f"bounce.{d[18]}@example.com"), ("Subcategory", "2003")]
         if type_id == 9:
-            return [("Campaign Run ID", 200 + d[14] % 50), ("Client IP Address", f"10.0.{d[15]}.{d[16] % 254 + 1}"),
+            return [("Campaign Run ID", 200 + send[14] % 50), ("Client IP Address", f"10.0.{d[15]}.{d[16] % 254 + 1}"),
                     ("User Agent", c.USER_AGENTS[d[17] % 3])]
         device = [("Device", ("iPhone", "Desktop", "Android")[d[17] % 3]), ("Is Mobile Device", d[17] % 3 != 1),
                   ("Platform", ("iOS", "Windows", "Android")[d[17] % 3]), ("User Agent", c.USER_AGENTS[d[17] % 3])]

@@ -87,6 +87,7 @@ ROUTES = {
     ("DELETE", "/journal"): lambda e, d, p: (e.journal.clear(), [])[1],
     ("GET", "/jobs"): lambda e, d, p: e.jobs,
     ("GET", "/usage"): lambda e, d, p: e.usage,
+    ("GET", "/occupancy"): lambda e, d, p: e.occupancy(p.get("client_id")),
     ("POST", "/consume"): _consume,
     ("POST", "/release_queue"): lambda e, d, p: {"released": e.release_queue()},
 }

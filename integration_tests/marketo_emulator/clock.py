@@ -92,10 +92,16 @@ class FakeClock:
 
     `follow_real_time=True` makes it also run with real elapsed time from its start value: useful
     when a client under test waits in real time for something that is measured on this clock
-    (e.g. a job that completes after S seconds).
+    (e.g. a job that completes after S seconds). `speed=K` (with `follow_real_time`) makes that
+    time run K times faster than real time — `now()` and `monotonic()` alike, so every rule on the
+    clock (rate window, token expiry, status refresh, job progression, Chicago midnight, file
+    retention) runs K times faster: a scaled run behaves like a real one, only sooner.
     """
 
-    def __init__(self, start: datetime | str | None = None, *, follow_real_time: bool = False) -> None:
+    def __init__(self, start: datetime | str | None = None, *, follow_real_time: bool = False,
+                 speed: float = 1.0) -> None:
+        if speed <= 0 or (speed != 1 and not follow_real_time):
+            raise ValueError("speed must be positive, and only a clock that follows real time can run faster")
         if start is None:
             start = datetime.now(UTC).replace(microsecond=0)
         elif isinstance(start, str):
@@ -105,17 +111,22 @@ class FakeClock:
         self._start = start.astimezone(UTC)
         self._advanced = 0.0
         self._follow = follow_real_time
+        self.speed = float(speed)
         self._real_origin = time.monotonic()
         self._lock = threading.Lock()
 
+    def _elapsed(self) -> float:
+        """Clock seconds run with real time since the start (K x real seconds at speed K)."""
+        return (time.monotonic() - self._real_origin) * self.speed
+
     def now(self) -> datetime:
-        elapsed = (time.monotonic() - self._real_origin) if self._follow else 0.0
+        elapsed = self._elapsed() if self._follow else 0.0
         return self._start + timedelta(seconds=self._advanced + elapsed)
 
     def monotonic(self) -> float:
         # Short windows (the 20 s rate limit) run on real time plus advances: a client that backs off
-        # in real time recovers, and a test can skip the wait by advancing.
-        return time.monotonic() + self._advanced
+        # in real time recovers, and a test can skip the wait by advancing. At speed K they run K x faster.
+        return self._real_origin + self._elapsed() + self._advanced
 
     def advance(self, seconds: float) -> datetime:
         if seconds < 0:
@@ -136,4 +147,4 @@ class FakeClock:
         return self.advance(max(0.0, delta))
 
     def __repr__(self) -> str:
-        return f"FakeClock(now={self.now().isoformat()})"
+        return f"FakeClock(now={self.now().isoformat()}, speed={self.speed})"

@@ -15,6 +15,7 @@ from .clock import RealClock
 from .envelope import MarketoError
 from .exporter import remove_quietly
 from .hashing import seeded_rng
+from .occupancy import occupancy
 from .options import EmulatorOptions
 from .server import ServerThread
 from .state import OTHER_CLIENT, State
@@ -107,6 +108,10 @@ class MarketoEmulator:
         out.update({"peak_processing_jobs": state.jobs.peak_processing, "peak_queued_jobs": state.jobs.peak_active,
                     "peak_concurrent_calls": state.inflight.peak})
         return out
+
+    def occupancy(self, client_id: str | None = None) -> dict:
+        """Processing-slot use of the export jobs so far, on the emulator clock (occupancy.py)."""
+        return occupancy(self.jobs, self.state.now_ms(), self.options.max_processing_jobs, client_id)
 
     def info(self) -> dict:
         return {"base_url": self.base_url if self._server else None, "client_id": self.client_id,

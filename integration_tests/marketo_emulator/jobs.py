@@ -69,13 +69,15 @@ class ExportJob:
         return out
 
     def describe(self) -> dict:
-        """Introspection for tests: the whole timeline and what the job cost."""
+        """Introspection for tests and benchmarks: the whole timeline (emulator clock; `...Ms`: epoch ms)."""
         return {"exportId": self.export_id, "kind": self.kind, "clientId": self.client_id, "status": self.status,
                 "format": self.format, "request": self.request, "createdAt": _iso(self.created_ms),
                 "queuedAt": _iso(self.queued_ms), "startedAt": _iso(self.started_ms), "finishedAt": _iso(self.finished_ms),
+                "createdAtMs": self.created_ms, "queuedAtMs": self.queued_ms, "startedAtMs": self.started_ms,
+                "endedAtMs": self.timeline[-1][1] if self.status in TERMINAL else None,
                 "polls": self.polls, "records": self.records, "bytes": self.size, "errorMsg": self.error_msg,
                 "forcedOutcome": self.forced_outcome, "hold": self.hold,
-                "timeline": [{"status": s, "at": _iso(t)} for s, t in self.timeline]}
+                "timeline": [{"status": s, "at": _iso(t), "atMs": t} for s, t in self.timeline]}
 
     def mark(self, status: str, at_ms: int) -> None:
         self.status = status
@@ -90,6 +92,7 @@ class JobManager:
     def __init__(self, options, clock_ms: Callable[[], int], usage, producer_for, new_id: Callable[[], str]) -> None:
         self.options = options
         self.progression = Progression.parse(options.job_progression)
+        self._latency_ms = int(options.queue_latency_seconds * 1000)  # Marketo's dispatch delay
         self._now = clock_ms
         self._usage = usage
         self._producer_for = producer_for  # job -> (path -> ExportFile), called when processing starts
@@ -187,7 +190,7 @@ class JobManager:
         with self.lock:
             freed_at = None
             for _ in range(10_000):
-                self._fill_slots(freed_at)
+                self._fill_slots(now, freed_at)
                 due = self._next_due(now)
                 if due is None:
                     return
@@ -195,11 +198,14 @@ class JobManager:
                 self._finish(job, at)
                 freed_at = at
 
-    def _fill_slots(self, freed_at: int | None) -> None:
-        processing = [j for j in self.jobs.values() if j.status == "Processing"]
+    def _fill_slots(self, now: int, freed_at: int | None) -> None:
+        """Start queued jobs, in enqueue order, in free slots: when the slot freed or the job became ready."""
+        free = self.options.max_processing_jobs - sum(1 for j in self.jobs.values() if j.status == "Processing")
         queued = sorted((j for j in self.jobs.values() if j.status == "Queued"), key=lambda j: (j.queued_ms, j.created_ms))
-        for job in queued[: max(0, self.options.max_processing_jobs - len(processing))]:
-            start = max(job.queued_ms, freed_at or job.queued_ms)
+        for job in queued[: max(0, free)]:
+            start = max(job.queued_ms + self._latency_ms, freed_at or 0)
+            if start > now:  # not ready yet; the jobs queued after it are not either (same latency)
+                return
             self._start(job, start)
 
     def _start(self, job: ExportJob, at: int) -> None:
@@ -233,7 +239,7 @@ class JobManager:
         if not job.done.is_set():  # rows: the duration is known once the file is written
             return None
         rows = getattr(job.result, "records", 0) or 0
-        return job.started_ms + int(rows / amount * 1000)
+        return job.started_ms + int((self.progression.fixed + rows / amount) * 1000)
 
     def _next_due(self, now: int):
         best = None

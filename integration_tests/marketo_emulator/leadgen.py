@@ -4,8 +4,8 @@ Each field draws from a pool of up to 256 realistic values built once from the s
 byte of the lead's 128-byte hash (below the field's null threshold: null; otherwise: which
 value). Per field a 256-entry table of pre-rendered CSV cells makes a bulk export of a million
 leads cost two hashes and a join per row, with tables small enough to stay in the CPU cache.
-Leads are created in id order, evenly spread (with jitter) over the history window, so "leads
-created between t1 and t2" is an id range computed by arithmetic.
+Leads are created in id order along a time axis (`timeaxis.py`: evenly spread, or at a rising
+rate), with jitter, so "leads created between t1 and t2" is an id range found by arithmetic.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from . import content as c
 from .csvfmt import cell, quote
 from .fields import BY_REST_NAME, REST_FIELDS
 from .hashing import SlotSource, seeded_rng
+from .timeaxis import TimeAxis
 from .timefmt import rest_date, rest_datetime
 
 DAY_MS = 86_400_000
@@ -37,12 +38,12 @@ COMPUTED = {"id", "email", "createdAt", "updatedAt", "mktoName", "fullNameFormul
 class LeadFactory:
     """Base lead values and timestamps for ids 1..n_base (and the same values for later ids)."""
 
-    def __init__(self, seed: int, n_base: int, anchor_ms: int, history_days: int, hostile: bool,
-                 program_ids: list[int]) -> None:
+    def __init__(self, seed: int, n_base: int, anchor_ms: int, start_ms: int, hostile: bool,
+                 program_ids: list[int], shape: str = "uniform") -> None:
         self.n_base = n_base
         self.end_ms = anchor_ms - 3_600_000  # the newest base lead is an hour old
-        self.start_ms = anchor_ms - (history_days + 14) * DAY_MS
-        self.step = (self.end_ms - self.start_ms) / max(1, n_base)
+        self.start_ms = start_ms
+        self.axis = TimeAxis(start_ms, self.end_ms, n_base, shape)
         self.anchor_ms = anchor_ms
         self._slots_a = SlotSource(seed, "lead-a")
         self._slots_b = SlotSource(seed, "lead-b")
@@ -119,7 +120,7 @@ class LeadFactory:
     def created_ms(self, lead_id: int, slots: bytes | None = None) -> int:
         slots = slots or self._slots_a.digest(lead_id)
         jitter = (slots[0] | slots[1] << 8) / 65536.0
-        return int(self.start_ms + (lead_id - 1 + jitter) * self.step) // 1000 * 1000
+        return int(self.axis.instant(lead_id - 1 + jitter)) // 1000 * 1000
 
     def updated_ms(self, lead_id: int, created: int, slots: bytes | None = None) -> int:
         slots = slots or self._slots_a.digest(lead_id)
@@ -130,13 +131,11 @@ class LeadFactory:
 
     def first_id_created_at_or_after(self, ms: int) -> int:
         """Smallest base id whose createdAt >= ms (n_base + 1 when none)."""
-        guess = int((ms - self.start_ms) / self.step) if self.step else 0
-        lead_id = min(max(1, guess - 1), self.n_base + 1)
-        while lead_id > 1 and self.created_ms(lead_id - 1) >= ms:
-            lead_id -= 1
-        while lead_id <= self.n_base and self.created_ms(lead_id) < ms:
-            lead_id += 1
-        return lead_id
+        return 1 + self.axis.first_at_or_after(ms, lambda index: self.created_ms(index + 1))
+
+    def created_by(self, ms: int) -> int:
+        """How many base leads (ids 1..k) were certainly created at or before `ms`."""
+        return self.axis.whole_before(ms)
 
     # -- values ------------------------------------------------------------------------------
     def value(self, lead_id: int, name: str, slots) -> object:

@@ -20,8 +20,10 @@ class EmulatorOptions:
     client_secret: str = DEFAULT_CLIENT_SECRET
     api_user: str = "api.user@emulator.example"  # `scope` of the token and `userId` in stats
     token_ttl: int = 3600
-    # "immediate" | "polls:N" | "seconds:S" | "rows:R" (R rows per second of processing)
+    # "immediate" | "polls:N" | "seconds:S" | "rows:R" (R rows per second of processing) | "fixed:S,rows:R"
+    # (S seconds to start processing plus records / R seconds), all on the emulator clock
     job_progression: str = "immediate"
+    queue_latency_seconds: float = 0.0  # a job stays Queued at least this long, even with a slot free
     status_refresh_seconds: float = 60.0  # Marketo refreshes job status at most once a minute
     daily_call_quota: int = 50_000
     daily_export_mb: float = 500.0
@@ -32,7 +34,10 @@ class EmulatorOptions:
     hostile: bool = False
     clock: Any = None  # RealClock when None
     anchor: datetime | None = None  # generated history ends here; default: the clock's now at start
-    history_days: int = 60  # leads and activities are spread over this many days before the anchor
+    history_days: int = 60  # activities are spread over this many days before the anchor (leads 14 more)
+    # Generated history begins here instead (leads there, activities 14 days later); history_days is then unused
+    data_begins: datetime | str | None = None
+    history_shape: str = "uniform"  # "growing": the rate of new leads and activities rises linearly with time
     rate_limit_calls: int = 100  # 0 disables
     rate_limit_window_seconds: float = 20.0
     max_concurrent_calls: int = 10  # 0 disables
@@ -41,6 +46,9 @@ class EmulatorOptions:
     file_retention_days: int = 7
     job_list_days: int = 7
     deleted_leads_retention_days: int = 14
+    # Marketo's activity retention policy (retention.py) relative to the clock; off: the whole history stays
+    activity_retention: bool = False
+    retention_days: dict[int, int] | None = None  # type id -> days, overriding the policy (needs activity_retention)
     activity_page_scan: int = 3000  # candidates examined per activities.json page (short pages)
     asset_counts: dict[str, int] | None = None
     export_dir: str | None = None  # temp dir by default, removed on stop
@@ -68,19 +76,29 @@ class Progression:
     """Parsed job progression policy."""
 
     kind: str  # immediate | polls | seconds | rows
-    amount: float = 0.0
+    amount: float = 0.0  # N polls, S seconds or R rows per second
+    fixed: float = 0.0  # rows only: seconds every job takes before its rows count (Marketo's start-up cost)
 
     @classmethod
     def parse(cls, text: str) -> "Progression":
-        text = (text or "immediate").strip().lower()
+        text = (text or "immediate").strip().lower().replace(" ", "")
         if text == "immediate":
             return cls("immediate")
-        kind, _, amount = text.partition(":")
-        if kind not in ("polls", "seconds", "rows") or not amount:
-            raise ValueError(f"bad job progression {text!r}: use immediate, polls:N, seconds:S or rows:R")
-        value = float(amount)
-        if value < 0 or (kind == "rows" and value == 0):
-            raise ValueError(f"bad job progression {text!r}")
+        usage = f"bad job progression {text!r}: use immediate, polls:N, seconds:S, rows:R or fixed:S,rows:R"
+        parts: dict[str, float] = {}
+        for part in text.split(","):
+            kind, _, amount = part.partition(":")
+            try:
+                parts[kind] = float(amount)
+            except ValueError:
+                raise ValueError(usage) from None
+        if any(value < 0 for value in parts.values()) or parts.get("rows", 1) == 0:
+            raise ValueError(usage)
+        if set(parts) == {"fixed", "rows"}:
+            return cls("rows", parts["rows"], parts["fixed"])
+        if len(parts) != 1 or next(iter(parts)) not in ("polls", "seconds", "rows"):
+            raise ValueError(usage)
+        kind, value = next(iter(parts.items()))
         return cls(kind, value)
 
 

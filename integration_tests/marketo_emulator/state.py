@@ -11,6 +11,7 @@ from .activities import ActivityStore, Query
 from .activitygen import ActivityFactory, AssetRefs
 from .assets import AssetStore
 from .csvfmt import DELIMITERS
+from .emailfunnel import MailingBook
 from .exporter import export_activities, export_leads
 from .faults import FaultSet
 from .hashing import seeded_rng
@@ -21,8 +22,10 @@ from .leadgen import LeadFactory
 from .leads import LeadStore
 from .limits import InFlight, RateLimiter, Usage
 from .options import EmulatorOptions, asset_counts
+from .retention import RetentionPolicy
 from .ticker import seed_history
-from .timefmt import to_ms
+from .timeaxis import history_starts
+from .timefmt import instant_ms, to_ms
 
 OTHER_CLIENT = "other-tool-client-id"  # "another tool sharing the instance" (occupies queue slots)
 
@@ -37,13 +40,19 @@ class State:
         seed = options.seed
         self.assets = AssetStore(seed, asset_counts(options), anchor_ms, options.hostile)
         program_ids = [p["id"] for p in self.assets.all("programs")]
-        self.lead_factory = LeadFactory(seed, options.leads, anchor_ms, options.history_days, options.hostile, program_ids)
+        begins = options.data_begins
+        lead_start, activity_start = history_starts(anchor_ms, options.history_days,
+                                                    None if begins is None else instant_ms(begins))
+        self.lead_factory = LeadFactory(seed, options.leads, anchor_ms, lead_start, options.hostile, program_ids,
+                                        options.history_shape)
         self.leads = LeadStore(self.lead_factory, seed)
         refs = AssetRefs(self.assets.refs("emails"), self.assets.refs("staticLists"), self.assets.refs("programs"),
                          self.assets.refs("smartCampaigns"))
-        self.activity_factory = ActivityFactory(seed, options.activities, anchor_ms, options.history_days, options.hostile,
-                                                self.lead_factory, refs)
-        self.activities = ActivityStore(self.activity_factory, self.leads)
+        self.activity_factory = ActivityFactory(seed, options.activities, anchor_ms, activity_start, options.hostile,
+                                                self.lead_factory, refs, options.history_shape)
+        self.activities = ActivityStore(self.activity_factory, self.leads,
+                                        RetentionPolicy(options.activity_retention, options.retention_days), self.now_ms)
+        self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks
         clients = {options.client_id: (options.client_secret, options.api_user),
                    OTHER_CLIENT: ("other-tool-secret", "other.tool@emulator.example")}
         self.tokens = TokenStore(clients, options.token_ttl, seeded_rng(seed, "tokens"))

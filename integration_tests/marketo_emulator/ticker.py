@@ -6,6 +6,8 @@ activities and edits assets — each change with the activity Marketo would log.
 - delete: the lead disappears; a Delete Lead (37) activity (`deletedleads.json`);
 - merge: the loser disappears, its history moves to the winner, the winner is updated and gets a
   Merge Leads (32) activity whose "Merge IDs" attribute names the loser;
+- new activities: generated types on live leads; an email stage only continues a mailing that a
+  tick started (same lead, same email), so email counts keep adding up (`emailfunnel.py`);
 - assets: `updatedAt` moves (and the description changes).
 Events are spread over the ticked interval in chronological order, after every earlier event.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from . import content as c
 from .assets import KINDS
+from .emailfunnel import EMAIL_TYPES, SEND
 from .fields import BY_REST_NAME, MUTABLE_FIELDS
 from .hashing import seeded_rng
 from .timefmt import rest_date, rest_datetime
@@ -101,13 +104,33 @@ class Ticker:
             return
         factory = self.state.activities.factory
         for _ in range(50):  # a template of a generated type other than New Lead / Change Data Value
-            template = factory.record(rng.randrange(1 << 40))
+            index = rng.randrange(1 << 40)
+            template = factory.record(index)
             if template["activityTypeId"] not in (12, 13):
                 break
+        template, lead_id = self._keep_mailings_whole(index, template, lead_id)
         template.pop("id")
         template.pop("marketoGUID")
         template["leadId"] = lead_id
         self._add(at, template, summary)
+
+    def _keep_mailings_whole(self, index: int, template: dict, lead_id: int) -> tuple[dict, int]:
+        """An email stage continues a mailing that a tick started (its lead, its email); else it becomes a send."""
+        type_id = template["activityTypeId"]
+        if type_id not in EMAIL_TYPES:
+            return template, lead_id
+        factory, book = self.state.activities.factory, self.state.mailings
+        mailing = None if type_id == SEND else book.continuable(type_id, self._current_id)
+        if mailing is None:
+            book.start(lead_id, index)
+            return (template if type_id == SEND else factory.mail_record(index, SEND, index)), lead_id
+        mailing.latest = type_id
+        return factory.mail_record(index, type_id, mailing.send_index), mailing.lead_id
+
+    def _current_id(self, lead_id: int) -> int | None:
+        """The live lead that now owns `lead_id`'s history (after merges), or None if it was deleted."""
+        current = self.state.leads.resolve(lead_id)
+        return current if self.state.leads.is_live(current) else None
 
     def _asset_updates(self, at: int, rng, summary: dict) -> None:
         kind = rng.choice([k for k in KINDS if self.state.assets.count(k)] or [None])

@@ -17,6 +17,13 @@ def to_ms(moment: datetime) -> int:
     return int((moment.astimezone(UTC) - EPOCH) / timedelta(milliseconds=1))
 
 
+def instant_ms(value) -> int:
+    """Epoch ms of a datetime (naive: UTC) or an ISO-8601 string (options accept both)."""
+    if isinstance(value, datetime):
+        return to_ms(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return parse_input(str(value))
+
+
 def from_ms(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 

@@ -40,5 +40,24 @@ def test_cli_help_lists_every_option():
                          capture_output=True, text=True, timeout=30).stdout
     for option in ("--port", "--seed", "--leads", "--activities", "--client-id", "--client-secret", "--token-ttl",
                    "--job-progression", "--job-rows-per-second", "--status-refresh-seconds", "--daily-call-quota",
-                   "--daily-export-mb", "--no-updated-at-filter", "--host", "--hostile"):
+                   "--daily-export-mb", "--no-updated-at-filter", "--host", "--hostile", "--data-begins",
+                   "--history-shape", "--activity-retention", "--retention", "--queue-latency-seconds", "--clock-speed"):
         assert option in out
+
+
+def test_cli_options_for_instance_shapes():
+    from integration_tests.marketo_emulator.__main__ import options_from, parser
+
+    options = options_from(parser().parse_args([
+        "--data-begins", "2024-03-01T00:00:00Z", "--history-shape", "growing", "--retention", "1,6,7=30",
+        "--retention", "12=400", "--queue-latency-seconds", "20", "--job-progression", "fixed:45,rows:20000",
+        "--fake-clock", "2025-06-02T15:00:00Z", "--clock-speed", "60"]))
+    assert options.data_begins.isoformat() == "2024-03-01T00:00:00+00:00" and options.history_shape == "growing"
+    assert options.activity_retention is True and options.retention_days == {1: 30, 6: 30, 7: 30, 12: 400}
+    assert options.queue_latency_seconds == 20 and options.job_progression == "fixed:45,rows:20000"
+    assert options.clock.speed == 60
+    defaults = options_from(parser().parse_args([]))
+    assert defaults.activity_retention is False and defaults.retention_days is None and defaults.data_begins is None
+    bad = subprocess.run([sys.executable, "-m", "integration_tests.marketo_emulator", "--retention", "1=x"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--retention" in bad.stderr
