@@ -118,3 +118,20 @@ def test_given_two_streams_of_one_endpoint_when_read_then_it_is_called_once(mark
     assert output.failure is None, output.errors
     assert len(marketo_emulator.journal.calls(endpoint="/rest/v1/activities/types.json")) == 1
     assert len(marketo_emulator.journal.calls(endpoint="/rest/asset/v1/segmentation.json")) <= 2  # a page, and the repeat that shows the end
+
+
+def test_given_an_unexpected_value_in_a_rest_record_when_read_then_the_error_names_stream_record_field_and_value(marketo_emulator, everything_config):
+    import json
+
+    from integration_tests.marketo_emulator import FaultRule
+
+    body = {"success": True, "errors": [], "warnings": [], "requestId": "1#1",
+            "result": [{"id": 1001, "name": "Webinar", "createdAt": "2024-01-01T00:00:00Z+0000", "updatedAt": "last Tuesday"}]}
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/asset/v1/programs.json", http_status=200, body=json.dumps(body), content_type="application/json", times=1))
+    catalog = configured_catalog(discover(everything_config), ["programs"], mode="full_refresh")
+    output = run("read", everything_config, catalog)
+    message = output.errors[-1]["message"]
+    assert output.failure is not None
+    for part in ("programs", "1001", "updatedAt", "last Tuesday", "not a datetime"):
+        assert part in message, message
+    assert "ValueError" not in message

@@ -18,6 +18,7 @@ from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 
 from source_marketo.components import shapes
 from source_marketo.components.envelope import parse_envelope
+from source_marketo.components.errors import MarketoFailure
 
 
 @dataclass
@@ -32,6 +33,7 @@ class MarketoRecordShaper(RecordTransformation):
         if name not in shapes.SHAPES:
             raise ValueError(f"Unknown Marketo record shape '{name}'; known: {sorted(shapes.SHAPES)}")
         self._shape = shapes.SHAPES[name]
+        self._stream = name  # the shapes are named after their streams
 
     def transform(
         self,
@@ -40,10 +42,16 @@ class MarketoRecordShaper(RecordTransformation):
         stream_state: Optional[StreamState] = None,
         stream_slice: Optional[StreamSlice] = None,
     ) -> None:
-        if self._shape is shapes.segment and stream_slice is not None:
-            shaped = shapes.segment(record, stream_slice.partition.get("segmentation_id"))
-        else:
-            shaped = self._shape(record)
+        try:
+            if self._shape is shapes.segment and stream_slice is not None:
+                shaped = shapes.segment(record, stream_slice.partition.get("segmentation_id"))
+            else:
+                shaped = self._shape(record)
+        except shapes.BadValue as error:
+            raise MarketoFailure(
+                f"{self._stream}: the Marketo record with id {record.get('id')!r} has an unexpected value: {error}. "
+                "The sync stopped rather than write a wrong value; report it to Marketo support if the field should not hold it."
+            ) from None
         record.clear()
         record.update(shaped)
 

@@ -17,6 +17,29 @@ from source_marketo.components.types import rfc3339, to_boolean, to_integer, to_
 Record = Dict[str, Any]
 
 
+class BadValue(ValueError):
+    """A Marketo value that does not fit its column; names the Marketo field, the value and the type."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        super().__init__(f"field '{field}' has {str(value)[:80]!r}, which is not {expected}")
+        self.field, self.value, self.expected = field, value, expected
+
+
+def integer(item: Mapping[str, Any], key: str) -> Optional[int]:
+    return _checked(to_integer, item, key, "a whole number")
+
+
+def datetime_of(item: Mapping[str, Any], key: str) -> Optional[str]:
+    return _checked(rfc3339, item, key, "a datetime")
+
+
+def _checked(convert, item: Mapping[str, Any], key: str, expected: str) -> Any:
+    try:
+        return convert(item.get(key))
+    except (TypeError, ValueError):
+        raise BadValue(key, item.get(key), expected) from None
+
+
 def folder_columns(folder: Any) -> Record:
     """``{type, value, folderName}`` or ``{id, type}`` -> folder_type, folder_value, folder_name."""
     if not isinstance(folder, Mapping):
@@ -37,12 +60,12 @@ def header_value(header: Any) -> Optional[str]:
 
 
 def timestamps(item: Mapping[str, Any]) -> Record:
-    return {"created_at": rfc3339(item.get("createdAt")), "updated_at": rfc3339(item.get("updatedAt"))}
+    return {"created_at": datetime_of(item, "createdAt"), "updated_at": datetime_of(item, "updatedAt")}
 
 
 def campaign(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "active": _boolean(item.get("active")),
         "type": to_string(item.get("type")),
@@ -53,7 +76,7 @@ def campaign(item: Mapping[str, Any]) -> Record:
 
 def email(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "status": to_string(item.get("status")),
         "url": to_string(item.get("url")),
@@ -75,7 +98,7 @@ def email(item: Mapping[str, Any]) -> Record:
 
 def landing_page(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "status": to_string(item.get("status")),
         "workspace": to_string(item.get("workspace")),
@@ -97,7 +120,7 @@ def landing_page(item: Mapping[str, Any]) -> Record:
 
 def static_list(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "description": to_string(item.get("description")),
         "program_name": to_string(item.get("programName")),
@@ -108,7 +131,7 @@ def static_list(item: Mapping[str, Any]) -> Record:
 
 def program(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "description": to_string(item.get("description")),
         "url": to_string(item.get("url")),
@@ -125,7 +148,7 @@ def program(item: Mapping[str, Any]) -> Record:
 
 def segmentation(item: Mapping[str, Any]) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "url": to_string(item.get("url")),
         "description": to_string(item.get("description")),
@@ -138,9 +161,9 @@ def segmentation(item: Mapping[str, Any]) -> Record:
 
 def segment(item: Mapping[str, Any], segmentation_id: Any = None) -> Record:
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
-        "segmentation_id": to_integer(item.get("segmentationId", segmentation_id)),
+        "segmentation_id": integer({"segmentationId": segmentation_id, **item}, "segmentationId"),
         "description": to_string(item.get("description")),
         "url": to_string(item.get("url")),
         **timestamps(item),
@@ -150,7 +173,7 @@ def segment(item: Mapping[str, Any], segmentation_id: Any = None) -> Record:
 def activity_type(item: Mapping[str, Any]) -> Record:
     primary = item.get("primaryAttribute") if isinstance(item.get("primaryAttribute"), Mapping) else {}
     return {
-        "id": to_integer(item.get("id")),
+        "id": integer(item, "id"),
         "name": to_string(item.get("name")),
         "description": to_string(item.get("description")),
         "primary_attribute_name": to_string(primary.get("name")),
@@ -160,7 +183,7 @@ def activity_type(item: Mapping[str, Any]) -> Record:
 
 def activity_type_attributes(item: Mapping[str, Any]) -> List[Record]:
     """One row per attribute of an activity type (the primary attribute is described on the type itself)."""
-    type_id = to_integer(item.get("id"))
+    type_id = integer(item, "id")
     rows = []
     for attribute in _mappings(item.get("attributes")):
         name = to_string(attribute.get("name"))
