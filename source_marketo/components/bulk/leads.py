@@ -45,6 +45,7 @@ def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:
 
 class LeadsLane(PlannedLane):
     name = "leads"
+    streams = [LEADS]
 
     def __init__(self, context: BulkContext, fields: Sequence[LeadField]) -> None:
         self.context = context

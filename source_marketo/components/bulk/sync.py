@@ -43,6 +43,8 @@ class BulkSync:
         self.stopped: Optional[LimitReached] = None
         self.errors: List[Exception] = []
         self._lanes: List[Any] = []
+        self._crashed = False
+        self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
 
     def read(self) -> Iterator[Any]:
         if not self.streams:
@@ -54,11 +56,13 @@ class BulkSync:
         except LimitReached as stop:
             self.stopped = stop.with_progress(self._progress()) if self._lanes else stop
         except Exception as error:  # the state emitted so far stands; the run ends with this error
+            self._crashed = True
             self.errors.append(error)
             self.runtime.logger.error(f"The bulk streams stopped: {user_message(error)}")
-        final = AirbyteStreamStatus.INCOMPLETE if self.stopped or self.errors else AirbyteStreamStatus.COMPLETE
         for configured in self.streams:
-            yield status_message(StreamDescriptor(name=configured.stream.name), final)
+            name = configured.stream.name
+            done = not self.stopped and not self._crashed and name not in self._failed_streams
+            yield status_message(StreamDescriptor(name=name), AirbyteStreamStatus.COMPLETE if done else AirbyteStreamStatus.INCOMPLETE)
 
     def _context(self) -> BulkContext:
         api = BulkApi(self.runtime.client)
@@ -94,6 +98,7 @@ class BulkSync:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
         self.errors.extend(scheduler.lane_errors())
+        self._failed_streams = {stream for lane in self._lanes if scheduler.failed(lane) for stream in lane.streams}
         lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
         delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
