@@ -43,8 +43,23 @@ def test_given_only_a_guess_and_a_tight_budget_when_a_job_is_in_flight_then_the_
     assert windows.next_window(room(reserved=100 * MB, in_flight=1)) is Hold.WAIT
 
 
+def test_given_a_rate_from_one_window_and_a_plan_that_may_not_fit_today_when_a_job_is_in_flight_then_one_at_a_time():
+    windows = plan(learned=6 * MB, samples=1)  # 70 days left x 6 MB x 1.25 > what is free: growth still unknown
+    assert isinstance(windows.next_window(room()), Window)
+    assert windows.next_window(room(reserved=75 * MB, in_flight=1)) is Hold.WAIT
+    windows.learn(Window(START, START + timedelta(days=1)), 9 * MB, records=10)  # a second window: growth 1.5
+    assert windows.samples == 2 and windows.growth == 1.5
+    assert isinstance(windows.next_window(room(reserved=75 * MB, in_flight=1)), Window)
+
+
+def test_given_survey_evidence_of_newer_denser_data_when_the_learned_rate_is_lower_then_estimates_keep_the_evidence():
+    windows = plan(evidence=10 * MB)
+    windows.learn(Window(START, START + timedelta(days=30)), 30 * 1024, records=100)  # the sparse beginning
+    assert windows.estimate(Window(START, START + timedelta(days=1))) == int(10 * MB * 2.0)
+
+
 def test_given_little_budget_left_when_planning_then_each_job_gets_half_of_it():
-    windows = plan(learned=10 * MB)
+    windows = plan(learned=10 * MB, samples=2)
     window = windows.next_window(room(left=50 * MB))  # half of 50 MB at 10 MB a day x 2 (the margin near the cap)
     assert size(window) == timedelta(days=1.25)
     assert windows.estimate(window) <= 25 * MB

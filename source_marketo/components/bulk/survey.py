@@ -37,6 +37,7 @@ MAX_PAGES = 5  # per type group: empty pages with moreResult beyond this say "ca
 TYPES_PER_CALL = 10  # activities.json takes at most 10 activityTypeIds
 LOWEST_IDS = 300  # leads.json takes at most 300 filter values
 MARGIN = timedelta(days=1)  # a lane starts a day before the first record found
+NEWEST_SPAN = timedelta(days=1)  # the density of the newest day is sampled too: data grows over the years
 PAGE = 300
 
 
@@ -67,18 +68,28 @@ class Survey:
 
 
 def survey_activities(runtime: MarketoRuntime, since: datetime, type_ids: Optional[Sequence[int]], with_attributes: bool) -> Survey:
-    """The first activity of the configured types after ``since`` (None: every type of the instance)."""
+    """The first activity of the configured types after ``since`` (None: every type of the instance), and
+    how dense they are there and over the newest day (data grows: the denser of the two sizes windows)."""
     types = [t for t in (type_ids if type_ids is not None else [t.id for t in metadata.activity_types(runtime)]) if t != DELETE_LEAD]
-    probe = _ActivityProbe(runtime, since)
-    firsts, rows_per_day, sizes, conclusive = [], 0.0, [], True
-    for group in [types[at:at + TYPES_PER_CALL] for at in range(0, len(types), TYPES_PER_CALL)]:
-        page, known = probe.first_page(group)
+    groups = [types[at:at + TYPES_PER_CALL] for at in range(0, len(types), TYPES_PER_CALL)]
+    now = runtime.client.server_now()
+    first = _ActivityProbe(runtime, since)
+    firsts, density, sizes, conclusive = [], 0.0, [], True
+    for group in groups:
+        page, known = first.first_page(group)
         conclusive = conclusive and known
         if page:
             firsts.append(min(_activity_date(item) for item in page))
-            rows_per_day += _density(page, probe.more, runtime.client.server_now())
+            density += _density(page, first.more, now)
             sizes.extend(activity_row_bytes(item, with_attributes) for item in page)
-    return Survey(min(firsts, default=None), conclusive, rows_per_day if firsts else None, _mean(sizes), probe.calls,
+    calls = first.calls
+    begins = min(firsts, default=None)
+    if begins is not None and now - begins > NEWEST_SPAN * 2:
+        newest = _ActivityProbe(runtime, now - NEWEST_SPAN)
+        pages = [newest.first_page(group)[0] for group in groups]
+        density = max(density, sum(_density(page, newest.more, now) for page in pages if page))
+        calls += newest.calls
+    return Survey(begins, conclusive, density if firsts else None, _mean(sizes), calls,
                   f"the first activity of the configured types after {format_datetime(since)}")
 
 
