@@ -1,6 +1,6 @@
 """leads, lead_activities and lead_activity_attributes end to end against the emulator."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -218,3 +218,40 @@ def test_given_hostile_content_when_synced_then_values_survive_except_nul_bytes(
         value = row["value"].replace("\x00", "") if isinstance(row["value"], str) else row["value"]  # JSON strings keep "null"
         assert attributes[row_id]["value"] == value, row_id
     assert not any(isinstance(v, str) and "\x00" in v for record in output.records() for v in record.values())
+
+
+@pytest.mark.parametrize("stream, cursor, kind", [("leads", "updatedAt", "leads"), ("lead_activities", "activityDate", "activities")])
+def test_given_a_row_exactly_on_a_window_boundary_when_synced_then_it_comes_out_once(marketo_emulator, stream, cursor, kind):
+    """Marketo's date filters include both ends: a row at the instant where one window ends and the next
+    begins is in both exports, and must still be emitted once."""
+    now = marketo_emulator.clock.now()
+    items = marketo_emulator.truth.leads() if kind == "leads" else marketo_emulator.truth.activities(type_ids=[12, 13])
+    on_boundary = next(item for item in items if item.get(cursor) and (now - timedelta(days=20)).isoformat() < item[cursor] < (now - timedelta(days=5)).isoformat())
+    start = datetime.fromisoformat(on_boundary[cursor].replace("Z", "+00:00")) - timedelta(days=30)
+    config = emulator_config(marketo_emulator, activity_type_ids="12,13", start_date=format_datetime(start), export_window_days=30)
+    output, _ = read_bulk(marketo_emulator, config, streams=[stream])
+    assert output.failure is None, output.errors
+    starts = [job["request"]["filter"][("updatedAt" if kind == "leads" else "createdAt")]["startAt"] for job in marketo_emulator.jobs if job["kind"] == kind]
+    assert on_boundary[cursor] in starts, (on_boundary[cursor], starts)  # a window began exactly on it (and the one before ended there)
+    ids = [record["id"] for record in output.records(stream)]
+    assert len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1]
+    key = on_boundary["id"] if kind == "leads" else str(on_boundary["marketoGUID"])
+    assert ids.count(key) == 1
+
+
+def test_given_a_delete_lead_activity_when_synced_then_its_lead_id_is_marketo_s_lead_id_and_the_tombstone_names_the_deleted_lead(marketo_emulator):
+    import json
+
+    from integration_tests.marketo_emulator import FaultRule
+
+    deleted = {"id": 99000001, "marketoGUID": "99000001", "leadId": 7001, "activityDate": format_datetime(marketo_emulator.clock.now().replace(microsecond=0) - timedelta(minutes=30)),  # within the first sync's lookback: it gets a tombstone
+               "activityTypeId": 37, "primaryAttributeValueId": 7002, "primaryAttributeValue": "Ada Lovelace", "attributes": []}
+    body = {"requestId": "1#1", "success": True, "moreResult": False, "nextPageToken": "X", "result": [deleted]}
+    config = emulator_config(marketo_emulator, activity_type_ids="12,37")
+    catalog = configured_catalog(run("discover", config).catalog, ["leads", "lead_activities"])
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/v1/activities/deletedleads.json", http_status=200, body=json.dumps(body), content_type="application/json"))
+    output = run("read", config, catalog)
+    assert output.failure is None, output.errors
+    row = next(r for r in output.records("lead_activities") if r["activity_type_id"] == 37)
+    assert (row["lead_id"], row["primary_attribute_value_id"]) == (7001, 7002)
+    assert any(r["id"] == 7002 and r["deleted_at"] for r in output.records("leads"))

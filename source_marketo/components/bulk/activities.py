@@ -165,7 +165,7 @@ class ActivitiesLane(PlannedLane):
         self._check_continuity(job)
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
-            yield from self._read_file(rows, targets)
+            yield from self._read_file(rows, targets, self._boundary(job))
         self._learn(job)
         through = self._advance(job)
         for done in [part for part in self._window_sizes if part.end <= through]:
@@ -217,26 +217,26 @@ class ActivitiesLane(PlannedLane):
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
 
-    def _read_file(self, rows: ExportRows, targets: List[str]) -> Iterator[Any]:
+    def _read_file(self, rows: ExportRows, targets: List[str], boundary: Optional[str] = None) -> Iterator[Any]:
         context = self.context
         activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
         attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
-        yield from self._rows(rows, activities, attributes)
+        yield from self._rows(rows, activities, attributes, boundary)
         for sink in (activities, attributes):
             if sink is not None:
                 context.count(sink.stream, sink.count)
 
-    def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink]) -> Iterator[Any]:
+    def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink], boundary: Optional[str]) -> Iterator[Any]:
         plan = plan_columns(rows.header, ACTIVITY_COLUMNS) if activities else None
         convert, checked = (plan.compile_fast(), plan.checked) if plan else (None, None)
         where = {name: index for index, name in enumerate(rows.header)}
-        type_at = where.get("activityTypeId", 0)
+        type_at, date_at = where.get("activityTypeId", 0), where.get("activityDate", 0)
         if attributes:
-            guid_at, attributes_at, date_at = where["marketoGUID"], where["attributes"], where["activityDate"]
+            guid_at, attributes_at = where["marketoGUID"], where["attributes"]
         loads, delete_lead = orjson.loads, str(DELETE_LEAD)
         for row in rows:
-            if row[type_at] == delete_lead:
-                continue  # Delete Lead comes from deletedleads.json (with its legacy id); never twice
+            if row[type_at] == delete_lead or row[date_at] == boundary:
+                continue  # Delete Lead comes from deletedleads.json (with its legacy id); a boundary row came with the window before
             if activities is not None:
                 try:
                     record = convert(row)

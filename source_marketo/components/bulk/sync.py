@@ -28,7 +28,7 @@ from source_marketo.components.bulk.windows import cursor_text, resume_point
 from source_marketo.components.errors import MarketoRequestError, user_message
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
-from source_marketo.components.types import parse_datetime
+from source_marketo.components.types import parse_datetime, to_integer
 
 BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES)
 SETTLE = timedelta(minutes=1)  # the newest minute is left to the next run (Marketo writes activities with a small delay)
@@ -175,7 +175,7 @@ class BulkSync:
             sink.append(sink.line_of({
                 "id": str(item.get("marketoGUID") or item.get("id")),
                 "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
-                "lead_id": removal["lead_id"],
+                "lead_id": to_integer(item.get("leadId")),  # as for every activity; the tombstone names the deleted lead
                 "campaign_id": item.get("campaignId"),
                 "primary_attribute_value_id": item.get("primaryAttributeValueId"),
                 "primary_attribute_value": item.get("primaryAttributeValue"),
