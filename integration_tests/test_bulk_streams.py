@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
-from integration_tests.harness import configured_catalog, dedupe, emulator_config, run
+from integration_tests.harness import configured_catalog, dedupe, emulator_config, run, without_nulls
 from source_marketo.components.types import format_datetime
 
 BULK = ["leads", "lead_activities", "lead_activity_attributes"]
@@ -255,3 +255,52 @@ def test_given_a_delete_lead_activity_when_synced_then_its_lead_id_is_marketo_s_
     row = next(r for r in output.records("lead_activities") if r["activity_type_id"] == 37)
     assert (row["lead_id"], row["primary_attribute_value_id"]) == (7001, 7002)
     assert any(r["id"] == 7002 and r["deleted_at"] for r in output.records("leads"))
+
+
+PER_TYPE = {"activities_visit_webpage": 1, "activities_fill_out_form": 2, "activities_send_email": 6, "activities_open_email": 10, "activities_change_score": 22}
+
+
+def expected_per_type(emulator, type_id, since):
+    """The truth for one per-type stream, converted here from the emulator's own types: each attribute a column."""
+    kinds = {a["name"]: a.get("dataType", "string") for t in emulator.truth.activity_types() if t["id"] == type_id for a in t.get("attributes", [])}
+    convert = {"integer": int, "float": float, "boolean": bool}
+    base = expected_activities(emulator, [type_id], since)
+    rows = {}
+    for item in emulator.truth.activities(type_ids=[type_id], since=since):
+        row = dict(base[str(item["marketoGUID"])])
+        values = {a["name"]: a["value"] for a in item.get("attributes") or []}
+        for name, kind in kinds.items():
+            value = values.get(name)
+            if value is None:
+                row[name.lower().replace(" ", "_")] = None
+            elif kind in convert:
+                row[name.lower().replace(" ", "_")] = convert[kind](value)
+            else:
+                row[name.lower().replace(" ", "_")] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        rows[row["id"]] = row
+    return rows
+
+
+def test_given_per_type_streams_beside_the_activity_log_when_synced_then_no_extra_job_or_megabyte_and_each_equals_the_truth(marketo_emulator_factory):
+    costs = []
+    for streams in (["lead_activities", "lead_activity_attributes"], ["lead_activities", "lead_activity_attributes", *PER_TYPE]):
+        emulator = marketo_emulator_factory()
+        config = emulator_config(emulator, activity_type_ids=",".join(map(str, TYPES)))
+        output, _ = read_bulk(emulator, config, streams=streams)
+        assert output.failure is None, output.errors
+        jobs = [job for job in emulator.jobs if job["kind"] == "activities"]
+        costs.append(([(job["request"]["fields"], job["request"]["activityTypeIds"]) for job in jobs], sum(job["bytes"] or 0 for job in jobs)))
+    assert costs[0] == costs[1]  # the same export jobs (fields, types) and megabytes, whatever number of per-type streams
+    for stream, type_id in PER_TYPE.items():
+        got = {row["id"]: without_nulls(row) for row in output.records(stream)}
+        assert got == {key: without_nulls(row) for key, row in expected_per_type(emulator, type_id, config["start_date"]).items()}, stream
+        assert got, stream
+
+
+def test_given_a_per_type_stream_of_a_type_the_activity_log_does_not_list_when_synced_then_each_gets_only_its_own(marketo_emulator):
+    config = emulator_config(marketo_emulator, activity_type_ids="12,13")
+    output, _ = read_bulk(marketo_emulator, config, streams=["lead_activities", "activities_visit_webpage"])
+    assert output.failure is None, output.errors
+    assert {r["activity_type_id"] for r in output.records("lead_activities")} <= {12, 13, 37}
+    assert {r["activity_type_id"] for r in output.records("activities_visit_webpage")} == {1}
+    assert all(job["request"]["activityTypeIds"] == [1, 12, 13] for job in marketo_emulator.jobs if job["kind"] == "activities")  # one export for both

@@ -1,4 +1,5 @@
-"""Discover for the bulk streams: leads typed from the instance's describe, activities from files.
+"""Discover for the bulk streams: leads typed from the instance's describe, activities from files,
+and one stream per activity type of the instance, typed from ``activities/types.json``.
 
 Every REST-readable lead field of ``leads/describe.json`` becomes a snake_case column typed from its
 Marketo ``dataType`` (types.py), so users can choose columns in Airbyte; exports then ask only for
@@ -15,6 +16,7 @@ from airbyte_cdk.models import AirbyteStream, SyncMode
 
 from source_marketo.components import metadata
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES
+from source_marketo.components.bulk.activity_streams import type_streams
 from source_marketo.components.bulk.leads import LEADS, lead_columns
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import json_schema_for
@@ -56,4 +58,4 @@ def bulk_catalog_streams(runtime: MarketoRuntime) -> List[AirbyteStream]:
         stream(LEADS, leads_schema(runtime), "updated_at"),
         stream(ACTIVITIES, packaged_schema(ACTIVITIES), "activity_date"),
         stream(ATTRIBUTES, packaged_schema(ATTRIBUTES), "activity_date"),
-    ]
+    ] + [stream(each.name, each.json_schema(), "activity_date") for each in type_streams(metadata.activity_types(runtime))]

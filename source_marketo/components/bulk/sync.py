@@ -19,31 +19,38 @@ from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_m
 from source_marketo.components import metadata, removals
 from source_marketo.components.budget import MEGABYTE, LimitReached, marketo_day
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
+from source_marketo.components.bulk.activity_streams import is_type_stream, type_streams
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.jobs import BulkApi
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
-from source_marketo.components.bulk.windows import cursor_text, resume_point
+from source_marketo.components.bulk.windows import cursor_text, parse_cursor, resume_point
 from source_marketo.components.errors import MarketoRequestError, user_message
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime, to_integer
 
 BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES)
+
+
+def is_bulk_stream(name: str) -> bool:
+    """The streams read from bulk exports here (the per-type activity streams too); the rest are declarative."""
+    return name in BULK_STREAMS or is_type_stream(name)
 SETTLE = timedelta(minutes=1)  # the newest minute is left to the next run (Marketo writes activities with a small delay)
 
 
 class BulkSync:
     def __init__(self, runtime: MarketoRuntime, catalog: ConfiguredAirbyteCatalog, state: Optional[List[Any]], raw_output: bool) -> None:
         self.runtime = runtime
-        self.streams = [configured for configured in catalog.streams if configured.stream.name in BULK_STREAMS]
+        self.streams = [configured for configured in catalog.streams if is_bulk_stream(configured.stream.name)]
         self.raw_output = raw_output
         self.state = stream_states(state)
         self.stopped: Optional[LimitReached] = None
         self.errors: List[Exception] = []
         self._lanes: List[Any] = []
         self._crashed = False
+        self._delete_streams: List[str] = []  # lead_activities and activities_delete_lead, if selected
         self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
 
     def read(self) -> Iterator[Any]:
@@ -81,11 +88,14 @@ class BulkSync:
         runtime, settings = self.runtime, self.runtime.settings
         leads_lane = LeadsLane(context, metadata.lead_fields(runtime)) if LEADS in context.selected else None
         activities_lane = None
-        if ACTIVITIES in context.selected or ATTRIBUTES in context.selected:
+        per_type = [stream for stream in type_streams(metadata.activity_types(runtime)) if stream.name in context.selected] if any(map(is_type_stream, context.selected)) else []
+        if ACTIVITIES in context.selected or ATTRIBUTES in context.selected or per_type:
             types = settings.activity_type_ids  # None: every type, no activityTypeIds filter at all
             if types is not None:
                 metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
-            activities_lane = ActivitiesLane(context, types)
+            activities_lane = ActivitiesLane(context, types, per_type)
+        self._delete_streams = ([ACTIVITIES] if ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids) else []) + \
+            [stream.name for stream in per_type if stream.type_id == DELETE_LEAD]
         self._lanes = [lane for lane in (leads_lane, activities_lane) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
@@ -100,7 +110,10 @@ class BulkSync:
         self.errors.extend(scheduler.lane_errors())
         self._failed_streams = {stream for lane in self._lanes if scheduler.failed(lane) for stream in lane.streams}
         lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
-        delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
+        delete_activities = activities_lane is not None and bool(self._delete_streams)
+        if delete_activities:  # each stream's own checkpoint: one added since scans from its start
+            marks = [parse_cursor(context.input_state(stream).get("deletes_through")) for stream in self._delete_streams]
+            activities_lane.deletes_through = None if None in marks else min(marks)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
         # Each scan resumes from its own checkpoint, never the bulk cursor: a run that stopped before
         # the scan must not make the next one skip it.
@@ -167,12 +180,13 @@ class BulkSync:
         yield state_message(LEADS, lane.state())
 
     def _delete_activities(self, context: BulkContext, lane: ActivitiesLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
-        """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
+        """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``,
+        to lead_activities and to its own per-type stream, whichever are selected."""
         since = resume_point(self.runtime.settings, lane.deletes_through)
-        sink = context.sink(ACTIVITIES)
+        sinks = [context.sink(stream) for stream in self._delete_streams]
         for removal in _from(deleted, since):
             item = removal["activity"]
-            sink.append(sink.line_of({
+            row = {
                 "id": str(item.get("marketoGUID") or item.get("id")),
                 "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
                 "lead_id": to_integer(item.get("leadId")),  # as for every activity; the tombstone names the deleted lead
@@ -181,15 +195,17 @@ class BulkSync:
                 "primary_attribute_value": item.get("primaryAttributeValue"),
                 "activity_type_id": DELETE_LEAD,
                 "activity_date": removal["deleted_at"],
-            }))
-            if sink.full:
-                yield from sink.drain()
-        yield from sink.drain()
-        context.count(ACTIVITIES, sink.count)
+            }
+            for sink in sinks:
+                sink.append(sink.line_of(row))
+                if sink.full:
+                    yield from sink.drain()
         lane.deletes_through = context.now
-        yield state_message(ACTIVITIES, lane.state_of(ACTIVITIES))
-
-
+        for sink in sinks:
+            yield from sink.drain()
+            context.count(sink.stream, sink.count)
+            through = cursor_text(lane.deletes_through)
+            yield state_message(sink.stream, lane.state_of(sink.stream) if sink.stream == ACTIVITIES else {"activity_date": through, "deletes_through": through})
 
 
 def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]]:
