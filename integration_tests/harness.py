@@ -14,7 +14,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import AirbyteLogFormatter
@@ -169,11 +169,23 @@ def without_nulls(row: Mapping[str, Any]) -> Dict[str, Any]:
     return {key: value for key, value in row.items() if value is not None}
 
 
-def dedupe(records: List[Dict[str, Any]], cursor: str) -> Dict[Any, Dict[str, Any]]:
+def primary_keys(catalog: Mapping[str, Any]) -> Dict[str, Tuple[str, ...]]:
+    """Stream name -> its primary key's fields, from a discovered (or configured) catalog."""
+    streams = [entry.get("stream", entry) for entry in catalog["streams"]]
+    return {stream["name"]: tuple(path[0] for path in stream.get("source_defined_primary_key") or [["id"]]) for stream in streams}
+
+
+def record_key(record: Mapping[str, Any], primary_key: Sequence[str] = ("id",)) -> Any:
+    """A record's primary key value: the value itself for a one-field key, else a tuple."""
+    return record[primary_key[0]] if len(primary_key) == 1 else tuple(record[field] for field in primary_key)
+
+
+def dedupe(records: List[Dict[str, Any]], cursor: str, primary_key: Sequence[str] = ("id",)) -> Dict[Any, Dict[str, Any]]:
     """Airbyte's incremental + dedup: the row with the latest cursor wins per primary key (later rows win ties)."""
     latest: Dict[Any, Dict[str, Any]] = {}
     for record in records:
-        current = latest.get(record["id"])
+        key = record_key(record, primary_key)
+        current = latest.get(key)
         if current is None or (record.get(cursor) or "") >= (current.get(cursor) or ""):
-            latest[record["id"]] = record
+            latest[key] = record
     return latest
