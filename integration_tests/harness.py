@@ -20,6 +20,7 @@ from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import AirbyteLogFormatter
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_marketo.catalog import configure, select
 from source_marketo.run import MarketoEntrypoint, create_source
 from source_marketo.components.types import format_datetime
 
@@ -147,21 +148,10 @@ def emulator_config(emulator, **changes: Any) -> Dict[str, Any]:
 
 
 def configured_catalog(catalog: Mapping[str, Any], streams: Optional[Iterable[str]] = None, mode: str = "incremental") -> Dict[str, Any]:
-    """Select ``streams`` (all by default) from a discovered catalog, incremental where supported."""
-    chosen = []
-    wanted = set(streams) if streams is not None else None
-    for stream in catalog["streams"]:
-        if wanted is not None and stream["name"] not in wanted:
-            continue
-        incremental = mode == "incremental" and "incremental" in stream["supported_sync_modes"]
-        chosen.append({
-            "stream": stream,
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-            "cursor_field": stream.get("default_cursor_field") or [],
-            "primary_key": stream.get("source_defined_primary_key") or [["id"]],
-        })
-    return {"streams": chosen}
+    """Select ``streams`` (all by default) from a discovered catalog, incremental where supported (as
+    ``source-marketo-catalog`` does)."""
+    chosen = select(catalog, list(streams) if streams is not None else None)
+    return configure(chosen, full_refresh=mode != "incremental")
 
 
 def without_nulls(row: Mapping[str, Any]) -> Dict[str, Any]:
