@@ -1,5 +1,5 @@
-"""The Docker scripts on this machine: the base image builds with TMPDIR set, and a failing build step
-shows its output.
+"""The Docker scripts on this machine: the base image builds with TMPDIR set, a failing build step
+shows its output, and scripts/test.sh stops the engine it started (and only that one).
 
 They start engines and build images for real, so they need root and a Docker engine (the one
 scripts/test.sh started); elsewhere they are skipped.
@@ -8,15 +8,20 @@ scripts/test.sh started); elsewhere they are skipped.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
-from integration_tests.docker.support import REPO
+from integration_tests.docker.support import REPO, engine_answers
 
 BUILD_BASE = REPO / "tools" / "docker" / "build-base.sh"
+STOP_ENGINE = REPO / "tools" / "docker" / "stop-engine.sh"
+TEST_SH = REPO / "scripts" / "test.sh"
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="starts engines and runs debootstrap: needs root")
 
@@ -63,3 +68,38 @@ def test_given_a_failing_step_when_run_quietly_then_its_output_and_status_are_sh
     assert "the step failed (exit 3)" in failed.stderr and "    to-stdout" in failed.stderr and "    to-stderr" in failed.stderr
     quiet = subprocess.run(["bash", "-c", helper, "quietly", "echo fine; echo fine >&2"], capture_output=True, text=True)
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+
+
+def script_env(**changes: str) -> Dict[str, str]:
+    """scripts/test.sh on this virtual environment, running one quick unit test file."""
+    env = {**os.environ, "SOURCE_MARKETO_VENV": sys.prefix, **changes}
+    for key in ("SOURCE_MARKETO_DOCKER_NO_BUILD", "SOURCE_MARKETO_DOCKER_REQUIRED", "PYTEST_CURRENT_TEST"):
+        env.pop(key, None)
+    return env
+
+
+@needs_root
+def test_given_no_engine_running_when_test_sh_ends_then_it_stops_the_engine_it_started():
+    engine_dir = Path(tempfile.mkdtemp(prefix="smd-", dir="/tmp"))  # short: unix socket paths are limited
+    env = script_env(SOURCE_MARKETO_DOCKER_DIR=str(engine_dir))
+    env.pop("DOCKER_HOST", None)
+    socket = f"unix://{engine_dir / 'docker.sock'}"
+    try:
+        result = run_script([TEST_SH, "unit_tests/test_naming.py"], env)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+        assert "[start-engine] engine" in result.stderr  # it did start one
+        assert "[test.sh] stopping the Docker engine this run started" in result.stderr
+        assert not engine_answers(socket) and not (engine_dir / "dockerd.pid").exists()
+    finally:
+        run_script(["bash", STOP_ENGINE, "--purge"], {**os.environ, "SOURCE_MARKETO_DOCKER_DIR": str(engine_dir)})
+        shutil.rmtree(engine_dir, ignore_errors=True)
+
+
+@needs_root
+def test_given_an_engine_running_when_test_sh_ends_then_it_is_left_running(docker_env: Dict[str, str]):
+    env = script_env(DOCKER_HOST=docker_env["DOCKER_HOST"])
+    result = run_script([TEST_SH, "unit_tests/test_naming.py"], env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert "[test.sh] using the Docker engine that was already running" in result.stderr
+    assert "stopping the Docker engine" not in result.stderr
+    assert engine_answers(docker_env["DOCKER_HOST"])
