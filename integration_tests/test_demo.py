@@ -44,12 +44,12 @@ state = {"stream_descriptor": {"name": "lead_activities"}, "stream_state": {"act
 print(json.dumps({"type": "STATE", "state": {"type": "STREAM", "stream": state}}))
 """
 
-PROBE = """import resource, sys
+PROBE = """import sys
 sys.path.insert(0, "tools")
 import demo
 read = demo.ReadOutput()
 read.run([sys.executable, sys.argv[1], sys.argv[2]], None)
-print(read.records["lead_activities"], read.states["lead_activities"]["activity_date"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print(read.records["lead_activities"], read.states["lead_activities"]["activity_date"], demo.own_peak() // 1_000_000)
 """
 
 

@@ -164,10 +164,19 @@ def report(read: ReadOutput, catalog: Dict[str, Any], seconds: float, connector_
         print(f"  {stream:<{width}}  {read.records[stream]:>9,}  {where}")
     for line in read.summary:
         print(line)
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"peak memory: connector {megabytes(connector_peak)}, this demo {megabytes(own_peak)}")
+    print(f"peak memory: connector {megabytes(connector_peak)}, this demo {megabytes(own_peak())}")
     for error in read.errors:
         print(f"ERROR: {error}")
+
+
+def own_peak() -> int:
+    """This process's peak RSS in bytes: VmHWM, which starts afresh at exec (ru_maxrss would keep the
+    peak of the process that started this one, when that was larger)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def megabytes(count: int) -> str:
