@@ -4,6 +4,10 @@ Marketo supports `earliestUpdatedAt`/`latestUpdatedAt` on programs, emails, smar
 static lists and smart lists only (marketo-api.md §5); elsewhere those parameters are ignored,
 as unknown parameters are by the real API. The lead-database `lists.json` and `campaigns.json`
 are views of the same static lists and smart campaigns (their datetimes use the plain `Z` form).
+
+Emails and landing pages have versions (assetgen.VERSIONED): browse without `status` returns both
+the approved and the draft version of an asset being edited, under the same id (approved first);
+`status=approved|draft` keeps one; by id, the approved version is served when there is one.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import copy
 import json
 
 from . import assetgen
+from .assetgen import VERSIONED
 from .timefmt import asset_datetime, rest_datetime
 
 KINDS = ("programs", "emails", "landingPages", "segmentation", "segments", "smartCampaigns", "staticLists", "smartLists")
@@ -20,43 +25,32 @@ STATUS_FILTERED = {"programs", "emails", "landingPages", "segmentation", "segmen
 
 class AssetStore:
     def __init__(self, seed: int, counts: dict[str, int], anchor_ms: int, hostile: bool) -> None:
-        self._records, self._times, self.tokens = assetgen.generate(seed, counts, anchor_ms, hostile)
+        self._records, self.tokens = assetgen.generate(seed, counts, anchor_ms, hostile)
         for kind in KINDS:
             for record in self._records[kind]:
-                self._render_times(kind, record)
-
-    def _render_times(self, kind: str, record: dict) -> None:
-        key = (kind, record["id"])
-        record["createdAt"] = asset_datetime(self._times.created[key])
-        record["updatedAt"] = asset_datetime(self._times.updated[key])
+                _render_times(record)
 
     # -- reads -------------------------------------------------------------------------------
     def all(self, kind: str) -> list[dict]:
-        """Marketo-shaped records (deep copies), ordered by id."""
+        """Marketo-shaped records (deep copies), ordered by id, both versions of emails and landing pages."""
         return [_public(record) for record in self._records[kind]]
 
-    def get(self, kind: str, asset_id: int) -> dict | None:
-        for record in self._records[kind]:
-            if record["id"] == asset_id:
-                return _public(record)
-        return None
-
-    def updated_ms(self, kind: str, asset_id: int) -> int:
-        return self._times.updated[(kind, asset_id)]
+    def get(self, kind: str, asset_id: int, status: str | None = None) -> dict | None:
+        """By id: the version of ``status``, else the approved one when there is one (Marketo's default)."""
+        versions = self._versions(kind, asset_id)
+        if status:
+            versions = [record for record in versions if record.get("status", "").lower() == status.lower()]
+        return _public(versions[0]) if versions else None
 
     def browse(self, kind: str, params: "BrowseParams") -> list[dict]:
         """Matching records in id order, before offset/maxReturn are applied."""
-        out = []
-        for record in self._records[kind]:
-            if not params.matches(kind, record, self._times.updated[(kind, record["id"])]):
-                continue
-            out.append(record)
-        return [_public(record) for record in out]
+        return [_public(record) for record in self._records[kind] if params.matches(kind, record)]
 
     def refs(self, kind: str) -> list[tuple[int, str]]:
+        """(id, name) of each asset, once (activities name an asset, not a version)."""
         if kind == "emails":
-            return [(r["id"], f"{r['folder']['folderName']}.{r['name']}") for r in self._records[kind]]
-        return [(r["id"], r["name"]) for r in self._records[kind]]
+            return [(r["id"], f"{r['folder']['folderName']}.{r['name']}") for r in self._first_versions(kind)]
+        return [(r["id"], r["name"]) for r in self._first_versions(kind)]
 
     def lead_lists(self) -> list[dict]:
         """`lists.json` items: the static lists, in lead-database shape."""
@@ -68,8 +62,7 @@ class AssetStore:
             if record["_programName"]:
                 item["programName"] = record["_programName"]
             item.update({"workspaceId": 1, "workspaceName": record["workspace"],
-                         "createdAt": rest_datetime(self._times.created[("staticLists", record["id"])]),
-                         "updatedAt": rest_datetime(self._times.updated[("staticLists", record["id"])])})
+                         "createdAt": rest_datetime(record["_createdMs"]), "updatedAt": rest_datetime(record["_updatedMs"])})
             out.append(item)
         return out
 
@@ -82,32 +75,61 @@ class AssetStore:
             if record["_programName"]:
                 item.update({"programName": record["_programName"], "programId": record["parentProgramId"]})
             item.update({"workspaceName": record["workspace"],
-                         "createdAt": rest_datetime(self._times.created[("smartCampaigns", record["id"])]),
-                         "updatedAt": rest_datetime(self._times.updated[("smartCampaigns", record["id"])]),
+                         "createdAt": rest_datetime(record["_createdMs"]), "updatedAt": rest_datetime(record["_updatedMs"]),
                          "active": record["isActive"]})
             out.append(item)
         return out
 
     def changed_since(self, since_ms: int) -> dict[str, list[int]]:
-        return {kind: [r["id"] for r in self._records[kind] if self._times.updated[(kind, r["id"])] > since_ms]
+        """Ids (once each) of the assets with a version updated after ``since_ms``."""
+        return {kind: list(dict.fromkeys(r["id"] for r in self._records[kind] if r["_updatedMs"] > since_ms))
                 for kind in KINDS}
+
+    def count(self, kind: str) -> int:
+        """Assets of a kind (an asset with two versions counts once)."""
+        return len(self._first_versions(kind))
 
     # -- changes -----------------------------------------------------------------------------
     def touch(self, kind: str, index: int, at_ms: int, rng) -> int:
-        """An asset is edited: its updatedAt moves (and something visible changes)."""
-        records = self._records[kind]
-        record = records[index % len(records)]
-        self._times.updated[(kind, record["id"])] = at_ms
+        """An asset is edited: its updatedAt moves (and something visible changes). Emails and
+        landing pages are edited as in Marketo: through a draft (see ``_edit_versions``)."""
+        asset_id = self._first_versions(kind)[index % self.count(kind)]["id"]
+        if kind in VERSIONED:
+            self._edit_versions(kind, asset_id, at_ms, rng)
+            return asset_id
+        record = self._versions(kind, asset_id)[0]
+        record["_updatedMs"] = at_ms
         if "description" in record:
             record["description"] = f"Edited {rest_datetime(at_ms)}"
         if kind == "smartCampaigns" and record["type"] == "trigger":
             record["isActive"] = not record["isActive"]
             record["status"] = "Active" if record["isActive"] else "Inactive"
-        self._render_times(kind, record)
-        return record["id"]
+        _render_times(record)
+        return asset_id
 
-    def count(self, kind: str) -> int:
-        return len(self._records[kind])
+    def _edit_versions(self, kind: str, asset_id: int, at_ms: int, rng) -> None:
+        """An approved asset without a draft gets one; an existing draft is edited again or, half of
+        the time, approved: it becomes the approved version (replacing the old one) and the draft is gone."""
+        records = self._records[kind]
+        versions = {record["status"]: record for record in self._versions(kind, asset_id)}
+        draft, approved = versions.get("draft"), versions.get("approved")
+        if draft is None:
+            records.insert(records.index(approved) + 1, _render_times(assetgen.draft_of(kind, approved, at_ms)))
+        elif rng.random() < 0.5:
+            assetgen.edit_draft(kind, draft, at_ms)
+            _render_times(draft)
+        else:
+            draft.update(status="approved", _updatedMs=at_ms)
+            _render_times(draft)
+            if approved is not None:
+                records.remove(approved)
+
+    def _versions(self, kind: str, asset_id: int) -> list[dict]:
+        """The versions of one asset, approved first."""
+        return [record for record in self._records[kind] if record["id"] == asset_id]
+
+    def _first_versions(self, kind: str) -> list[dict]:
+        return [record for i, record in enumerate(self._records[kind]) if i == 0 or self._records[kind][i - 1]["id"] != record["id"]]
 
 
 class BrowseParams:
@@ -122,7 +144,8 @@ class BrowseParams:
         self.is_active = is_active
         self.segmentation_id = segmentation_id
 
-    def matches(self, kind: str, record: dict, updated_ms: int) -> bool:
+    def matches(self, kind: str, record: dict) -> bool:
+        updated_ms = record["_updatedMs"]
         if self.segmentation_id is not None and record.get("segmentationId") != self.segmentation_id:
             return False
         if self.status and kind in STATUS_FILTERED and record.get("status", "").lower() != self.status.lower():
@@ -174,6 +197,12 @@ def _in_folder(record: dict, folder) -> bool:
     own = record.get("folder") or {}
     own_id = own.get("value", own.get("id"))
     return own_id == folder_id and str(own.get("type", "")).lower() == folder_type.lower()
+
+
+def _render_times(record: dict) -> dict:
+    record["createdAt"] = asset_datetime(record["_createdMs"])
+    record["updatedAt"] = asset_datetime(record["_updatedMs"])
+    return record
 
 
 def _public(record: dict) -> dict:

@@ -55,10 +55,11 @@ def browse(kind: str):
 
 
 def by_id(kind: str):
+    """One asset; of an email or landing page with two versions, the approved one unless `status=draft`."""
     def handler(ctx: Ctx) -> Reply:
         raw = ctx.path_params["id"]
         with ctx.state.lock:
-            item = ctx.state.assets.get(kind, int(raw)) if raw.isdigit() else None
+            item = ctx.state.assets.get(kind, int(raw), status=ctx.params.get("status")) if raw.isdigit() else None
         return success(ctx.rid, [item], asset=True) if item else no_assets(ctx.rid)
 
     handler.__name__ = f"get_{kind}"
