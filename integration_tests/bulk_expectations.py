@@ -62,3 +62,24 @@ def expected_attributes(emulator, type_ids: Optional[Iterable[int]], since: str)
                 "value": attribute_value(attribute.get("value")), "activity_date": rfc3339(item.get("activityDate")),
             }
     return rows
+
+
+def expected_per_type(emulator, type_id, since):
+    """The truth for one per-type stream, converted here from the emulator's own types: each attribute a column."""
+    kinds = {a["name"]: a.get("dataType", "string") for t in emulator.truth.activity_types() if t["id"] == type_id for a in t.get("attributes", [])}
+    convert = {"integer": int, "float": float, "boolean": bool}
+    base = expected_activities(emulator, [type_id], since)
+    rows = {}
+    for item in emulator.truth.activities(type_ids=[type_id], since=since):
+        row = dict(base[str(item["marketoGUID"])])
+        values = {a["name"]: a["value"] for a in item.get("attributes") or []}
+        for name, kind in kinds.items():
+            value = values.get(name)
+            if value is None:
+                row[name.lower().replace(" ", "_")] = None
+            elif kind in convert:
+                row[name.lower().replace(" ", "_")] = convert[kind](value)
+            else:
+                row[name.lower().replace(" ", "_")] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        rows[row["id"]] = row
+    return rows

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
+from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type, removed_lead_ids
 from integration_tests.harness import configured_catalog, dedupe, emulator_config, run, without_nulls
 from source_marketo.components.types import format_datetime
 
@@ -258,27 +258,6 @@ def test_given_a_delete_lead_activity_when_synced_then_its_lead_id_is_marketo_s_
 
 
 PER_TYPE = {"activities_visit_webpage": 1, "activities_fill_out_form": 2, "activities_send_email": 6, "activities_open_email": 10, "activities_change_score": 22}
-
-
-def expected_per_type(emulator, type_id, since):
-    """The truth for one per-type stream, converted here from the emulator's own types: each attribute a column."""
-    kinds = {a["name"]: a.get("dataType", "string") for t in emulator.truth.activity_types() if t["id"] == type_id for a in t.get("attributes", [])}
-    convert = {"integer": int, "float": float, "boolean": bool}
-    base = expected_activities(emulator, [type_id], since)
-    rows = {}
-    for item in emulator.truth.activities(type_ids=[type_id], since=since):
-        row = dict(base[str(item["marketoGUID"])])
-        values = {a["name"]: a["value"] for a in item.get("attributes") or []}
-        for name, kind in kinds.items():
-            value = values.get(name)
-            if value is None:
-                row[name.lower().replace(" ", "_")] = None
-            elif kind in convert:
-                row[name.lower().replace(" ", "_")] = convert[kind](value)
-            else:
-                row[name.lower().replace(" ", "_")] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        rows[row["id"]] = row
-    return rows
 
 
 def test_given_per_type_streams_beside_the_activity_log_when_synced_then_no_extra_job_or_megabyte_and_each_equals_the_truth(marketo_emulator_factory):

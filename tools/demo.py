@@ -155,13 +155,14 @@ def cursor_value(state: Optional[Dict[str, Any]], cursor_field: List[str]) -> Op
 def report(read: ReadOutput, catalog: Dict[str, Any], seconds: float, connector_peak: int) -> None:
     cursors = {c["stream"]["name"]: c.get("cursor_field") or [] for c in catalog["streams"]}
     print(f"read: {sum(read.records.values()):,} records in {seconds:.1f} s")
-    width = max(map(len, read.records), default=10)
-    for stream in sorted(read.records):
+    streams = sorted(set(cursors) | set(read.records))  # every stream synced, an empty one too
+    width = max(map(len, streams), default=10)
+    for stream in streams:
         if cursors.get(stream):
             where = f"cursor {cursor_value(read.states.get(stream), cursors[stream]) or '-'}"
         else:
             where = "full refresh"
-        print(f"  {stream:<{width}}  {read.records[stream]:>9,}  {where}")
+        print(f"  {stream:<{width}}  {read.records.get(stream, 0):>9,}  {where}")
     for line in read.summary:
         print(line)
     print(f"peak memory: connector {megabytes(connector_peak)}, this demo {megabytes(own_peak())}")

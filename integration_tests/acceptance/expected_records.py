@@ -11,7 +11,8 @@ bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_te
   ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback): leads
   removed before a first read were never emitted and get no such row;
 * ``lead_activities``, ``lead_activity_attributes``: activities of the configured types since
-  ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days).
+  ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days);
+* ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column.
 
 ``tools/generate_expected_records.py`` writes them to the file named by acceptance-test-config.yml.
 """
@@ -24,7 +25,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from integration_tests.acceptance.environment import EMITTED_AT
 from integration_tests.acceptance.runner import comparable
-from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads
+from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type
+from source_marketo.components.naming import display_snake_case
 from source_marketo.components import shapes
 from source_marketo.components.bulk.sync import SETTLE
 from source_marketo.components.types import format_datetime, parse_datetime, rfc3339, to_integer
@@ -68,21 +70,27 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
             leads.append({**{column: None for column in columns}, "id": lead_id, "updated_at": rfc3339(when), "deleted_at": rfc3339(when)})
     expected["leads"] = leads
 
+    retained = format_datetime(emulator.clock.now().replace(microsecond=0) - timedelta(days=emulator.options.deleted_leads_retention_days))
+    deletes = [{
+        "id": str(item.get("marketoGUID") or item.get("id")),
+        "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
+        "lead_id": to_integer(item.get("leadId")),
+        "campaign_id": item.get("campaignId"),
+        "primary_attribute_value_id": item.get("primaryAttributeValueId"),
+        "primary_attribute_value": item.get("primaryAttributeValue"),
+        "activity_type_id": DELETE_LEAD,
+        "activity_date": rfc3339(item.get("activityDate")),
+    } for item in truth.activities(type_ids=[DELETE_LEAD], since=max(start, retained))]
     expected["lead_activities"] = list(expected_activities(emulator, types, start).values())
     if types is None or DELETE_LEAD in types:
-        retained = format_datetime(emulator.clock.now().replace(microsecond=0) - timedelta(days=emulator.options.deleted_leads_retention_days))
-        for item in truth.activities(type_ids=[DELETE_LEAD], since=max(start, retained)):
-            expected["lead_activities"].append({
-                "id": str(item.get("marketoGUID") or item.get("id")),
-                "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
-                "lead_id": to_integer(item.get("primaryAttributeValueId") or item.get("leadId")),
-                "campaign_id": item.get("campaignId"),
-                "primary_attribute_value_id": item.get("primaryAttributeValueId"),
-                "primary_attribute_value": item.get("primaryAttributeValue"),
-                "activity_type_id": DELETE_LEAD,
-                "activity_date": rfc3339(item.get("activityDate")),
-            })
+        expected["lead_activities"] += deletes
     expected["lead_activity_attributes"] = list(expected_attributes(emulator, types, start).values())
+    for activity_type in truth.activity_types():  # one stream per type: every activity of it, whatever the setting
+        stream = "activities_" + display_snake_case(activity_type["name"])
+        if activity_type["id"] == DELETE_LEAD:
+            expected[stream] = deletes
+        else:
+            expected[stream] = list(expected_per_type(emulator, activity_type["id"], start).values())
     return {stream: records for stream, records in expected.items() if stream in schemas}
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import orjson
 
 from source_marketo.components.metadata import ActivityType
-from source_marketo.components.naming import column_names, snake_case
+from source_marketo.components.naming import column_names, display_snake_case
 from source_marketo.components.types import json_schema_for, rfc3339, schema_kind, to_boolean, to_integer, to_number
 
 PREFIX = "activities_"
@@ -88,7 +88,7 @@ def type_streams(types: Sequence[ActivityType]) -> List[TypeStream]:
     """A stream per type, with unique names (a clash of two types' names adds the later one's id)."""
     streams, taken = [], set()
     for activity_type in sorted(types, key=lambda t: t.id):
-        name = PREFIX + snake_case(activity_type.name or str(activity_type.id))
+        name = PREFIX + display_snake_case(activity_type.name or str(activity_type.id))
         if name in taken:
             name = f"{name}_{activity_type.id}"
         taken.add(name)
@@ -101,7 +101,7 @@ def is_type_stream(name: str) -> bool:
 
 
 def _type_stream(name: str, activity_type: ActivityType) -> TypeStream:
-    columns = column_names([attribute for attribute, _ in activity_type.attributes], reserved=BASE_SCHEMA)
+    columns = column_names([attribute for attribute, _ in activity_type.attributes], reserved=BASE_SCHEMA, naming=display_snake_case)
     attributes, schemas = [], []
     for attribute, data_type in activity_type.attributes:
         schema = json_schema_for(data_type)

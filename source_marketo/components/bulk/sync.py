@@ -51,6 +51,7 @@ class BulkSync:
         self._lanes: List[Any] = []
         self._crashed = False
         self._delete_streams: List[str] = []  # lead_activities and activities_delete_lead, if selected
+        self._delete_marks: List[Optional[datetime]] = []  # their deletes_through checkpoints
         self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
 
     def read(self) -> Iterator[Any]:
@@ -112,8 +113,8 @@ class BulkSync:
         lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
         delete_activities = activities_lane is not None and bool(self._delete_streams)
         if delete_activities:  # each stream's own checkpoint: one added since scans from its start
-            marks = [parse_cursor(context.input_state(stream).get("deletes_through")) for stream in self._delete_streams]
-            activities_lane.deletes_through = None if None in marks else min(marks)
+            self._delete_marks = [parse_cursor(context.input_state(stream).get("deletes_through")) for stream in self._delete_streams]
+            activities_lane.deletes_through = None if None in self._delete_marks else min(self._delete_marks)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
         # Each scan resumes from its own checkpoint, never the bulk cursor: a run that stopped before
         # the scan must not make the next one skip it.
@@ -184,6 +185,7 @@ class BulkSync:
         to lead_activities and to its own per-type stream, whichever are selected."""
         since = resume_point(self.runtime.settings, lane.deletes_through)
         sinks = [context.sink(stream) for stream in self._delete_streams]
+        sinces = [resume_point(self.runtime.settings, mark) for mark in self._delete_marks]  # each stream from its own checkpoint
         for removal in _from(deleted, since):
             item = removal["activity"]
             row = {
@@ -196,16 +198,20 @@ class BulkSync:
                 "activity_type_id": DELETE_LEAD,
                 "activity_date": removal["deleted_at"],
             }
-            for sink in sinks:
-                sink.append(sink.line_of(row))
+            for sink, after in zip(sinks, sinces):
+                if removal["deleted_at"] is None or parse_datetime(removal["deleted_at"]) >= after:
+                    sink.append(sink.line_of(row))
                 if sink.full:
                     yield from sink.drain()
         lane.deletes_through = context.now
         for sink in sinks:
             yield from sink.drain()
             context.count(sink.stream, sink.count)
-            through = cursor_text(lane.deletes_through)
-            yield state_message(sink.stream, lane.state_of(sink.stream) if sink.stream == ACTIVITIES else {"activity_date": through, "deletes_through": through})
+            if sink.stream == ACTIVITIES:
+                yield state_message(sink.stream, lane.state_of(sink.stream))
+            else:  # Delete Lead's own stream: its cursor never goes back (a state from the future stays)
+                cursor = max(filter(None, [parse_cursor(context.input_state(sink.stream).get("activity_date")), lane.deletes_through]))
+                yield state_message(sink.stream, {"activity_date": cursor_text(cursor), "deletes_through": cursor_text(lane.deletes_through)})
 
 
 def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]]:
