@@ -19,7 +19,7 @@ def expected_leads(emulator, schema: Mapping[str, Any], since: Optional[str] = N
         by_column = {snake_case(name): value for name, value in lead.items()}
         row = {}
         for column, property_schema in properties.items():
-            row[column] = None if column == "deleted_at" else CONVERTERS[schema_kind(property_schema)](by_column.get(column))
+            row[column] = None if column in ("deleted_at", "merged_into_lead_id") else CONVERTERS[schema_kind(property_schema)](by_column.get(column))
         rows[lead["id"]] = row
     return rows
 

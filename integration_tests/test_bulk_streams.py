@@ -29,8 +29,10 @@ def assert_leads_match(emulator, records, schema, since, must_remove=()):
     assert live == expected_leads(emulator, schema, since)
     tombstones = {lead_id for lead_id, row in latest.items() if row["deleted_at"] is not None}
     assert set(must_remove) <= tombstones <= removed_lead_ids(emulator)
+    winners = {item["id"]: item["mergedInto"] for item in emulator.truth.merged_leads()}
     for lead_id in tombstones:
         assert latest[lead_id]["updated_at"] == latest[lead_id]["deleted_at"]
+        assert latest[lead_id]["merged_into_lead_id"] == winners.get(lead_id), lead_id  # a merged-away lead names its winner
 
 
 def test_given_a_first_sync_when_read_then_every_bulk_stream_equals_the_ground_truth(marketo_emulator):

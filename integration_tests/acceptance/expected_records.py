@@ -8,8 +8,9 @@ bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_te
 * asset and lead-database streams: every item updated at or after ``start_date``;
 * ``lead_activity_types``, ``lead_activity_type_attributes``: every activity type of the instance;
 * ``leads``: live leads updated at or after ``start_date`` (every discovered column), plus one row with
-  ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback): leads
-  removed before a first read were never emitted and get no such row;
+  ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback), with
+  ``merged_into_lead_id`` for a merged one: leads removed before a first read were never emitted and
+  get no such row;
 * ``lead_activities``, ``lead_activity_attributes``: activities of the configured types since
   ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days);
 * ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column.
@@ -62,12 +63,12 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
 
     leads = list(expected_leads(emulator, schemas["leads"], since=start).values())
     columns = list(schemas["leads"]["properties"])
-    removed = [(item["id"], item["deletedAt"]) for item in truth.deleted_leads()] + [(item["id"], item["mergedAt"]) for item in truth.merged_leads()]
+    removed = [(item["id"], item["deletedAt"], None) for item in truth.deleted_leads()] + [(item["id"], item["mergedAt"], item["mergedInto"]) for item in truth.merged_leads()]
     lookback = timedelta(minutes=int(config.get("lookback_minutes", 60)))
     first_scan = format_datetime((emulator.clock.now() - SETTLE - lookback).replace(microsecond=0))
-    for lead_id, when in removed:
+    for lead_id, when, winner in removed:
         if rfc3339(when) >= max(start, first_scan):
-            leads.append({**{column: None for column in columns}, "id": lead_id, "updated_at": rfc3339(when), "deleted_at": rfc3339(when)})
+            leads.append({**{column: None for column in columns}, "id": lead_id, "updated_at": rfc3339(when), "deleted_at": rfc3339(when), "merged_into_lead_id": winner})
     expected["leads"] = leads
 
     retained = format_datetime(emulator.clock.now().replace(microsecond=0) - timedelta(days=emulator.options.deleted_leads_retention_days))

@@ -35,6 +35,7 @@ def leads_schema(runtime: MarketoRuntime) -> Dict[str, Any]:
     properties["created_at"] = DATETIME
     properties["updated_at"] = DATETIME
     properties["deleted_at"] = DATETIME
+    properties["merged_into_lead_id"] = {"type": ["null", "integer"]}  # a merged-away lead's tombstone: the lead it became
     return {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": True, "required": ["id"], "properties": properties}
 
 

@@ -35,7 +35,7 @@ CHANGE_ACTIVITY_TYPES = (12, 13, 32)  # New Lead, Change Data Value, Merge Leads
 PRIOR_BYTES_PER_DAY = 10 * 2**20
 REST_BATCH = 300
 MODE_RECHECK = timedelta(days=7)
-OWN_COLUMNS = ("deleted_at",)
+OWN_COLUMNS = ("deleted_at", "merged_into_lead_id")  # ours, on tombstones: never a Marketo field
 
 
 def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:

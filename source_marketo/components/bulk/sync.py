@@ -164,7 +164,8 @@ class BulkSync:
         return type_ids is None or DELETE_LEAD in type_ids
 
     def _lead_removals(self, context: BulkContext, lane: LeadsLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
-        """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
+        """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set; a
+        merged-away lead's row also names the lead it was merged into (``merged_into_lead_id``)."""
         since = resume_point(self.runtime.settings, lane.deletions_through)
         scan_started = context.now
         sink = context.sink(LEADS)
@@ -172,6 +173,8 @@ class BulkSync:
         for removal in _from(deleted, since) + list(removals.merged_leads(self.runtime, since)):
             row = dict(blank)
             row.update({"id": removal["lead_id"], "updated_at": removal["deleted_at"], "deleted_at": removal["deleted_at"]})
+            if "merged_into_lead_id" in row:  # selected (it is, unless a user left it out of the catalog)
+                row["merged_into_lead_id"] = removal.get("winner_id")
             sink.append(sink.line_of(row))
             if sink.full:
                 yield from sink.drain()
