@@ -208,9 +208,23 @@ def test_given_a_census_when_the_budget_is_tight_then_windows_are_cut_to_the_row
     first = windows.next_window(room(left=700_000, cap=700_000))  # half: 350 kB, 304 rows at 1000 B x 1.15
     assert first.start == START and first.end == START + timedelta(days=20, seconds=-1)  # all of day 0, none of day 20
     assert windows.estimate(first) == int(100 * 1000 * 1.15)
-    # The dense minute alone (900 rows, 1 MB) is more than half of what is left: wait for the running job, then stop.
+    # The dense minute alone (900 rows, 1 MB) is more than half of what is left: wait for the running job...
     assert windows.next_window(room(left=700_000, cap=700_000, reserved=windows.estimate(first), in_flight=1)) is Hold.WAIT
-    assert windows.next_window(room(left=700_000 - 100_000, cap=700_000)) is Hold.STOP
+    # ... and more than a whole day's cap: no day could export it (the lane says so instead of stopping every day)
+    assert windows.next_window(room(left=700_000 - 100_000, cap=700_000)) is Hold.NEVER
+
+
+def test_given_a_census_minute_over_half_of_the_day_when_nothing_runs_then_it_goes_alone():
+    windows = plan(learned=1.0, bytes_per_row=1000.0)
+    windows.census = census(START, [(24 * 60 * 2, 900)])
+    window = windows.next_window(room(left=1_200_000, cap=1_200_000))  # 1.03 MB: not in half, but alone it fits
+    assert isinstance(window, Window) and window.start == START and windows.estimate(window) <= 1_200_000
+
+
+def test_given_census_rows_dated_outside_the_span_when_counted_then_they_count_at_its_nearer_end():
+    """The filter sees any field's change, the column standard fields only: such a lead is in the span's export."""
+    counted = census(START, [(-600, 4), (10, 1)])  # four leads whose visible updatedAt is ten hours before the span
+    assert counted.rows(START, START + timedelta(minutes=5)) == 4
 
 
 def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -21,6 +22,9 @@ from source_marketo.components.client import MarketoClient
 from source_marketo.components.envelope import Envelope
 from source_marketo.components.errors import Action, Decision, MarketoRequestError
 from source_marketo.components.types import format_datetime, parse_datetime
+
+
+_SERIALS = itertools.count(1)
 
 
 class JobStatus(enum.Enum):
@@ -102,7 +106,7 @@ class ExportSpec:
         return f"{self.kind} {'census' if self.census else 'export'} of {self.filter_name} {self.window.label()}{types}"
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: two jobs of the same request are two jobs (identity, for deque.index and in)
 class ExportJob:
     spec: ExportSpec
     export_id: Optional[str] = None
@@ -116,6 +120,8 @@ class ExportJob:
     reused: bool = False
     seen_unfinished: bool = False  # seen Created/Queued/Processing in this run: its megabytes count for this run
     enqueued_at: float = 0.0  # clock.monotonic() seconds; 0 for a job reused from an earlier run
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    given_up: bool = False  # its lane stopped and its status cannot be had: left to the next run (its id is in state)
     last_polled: float = 0.0
     first_polled: float = 0.0
 
@@ -130,6 +136,10 @@ class ExportJob:
 
     def name(self) -> str:
         return f"{self.spec.describe()} (export {self.export_id or 'not created'})"
+
+    def key(self) -> int:
+        """This job's reservation in the export budget (two attempts of one request are two jobs)."""
+        return self.serial
 
 
 class BulkApi:

@@ -46,6 +46,7 @@ class Hold(enum.Enum):
 
     WAIT = "wait"  # not now: running jobs hold the budget, or a lane of guesses goes one job at a time
     STOP = "stop"  # today's budget is spent but for a tail no window fits: stop until Marketo's day resets
+    NEVER = "never"  # the census shows one minute holding more than a whole day's budget: no day can export it
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,14 @@ class WindowPlan:
     def _from_census(self, room: Room) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess)."""
         limit = min(self.position + self.max_window, self.census.span.end, self.end)
+        row_bytes = self.bytes_per_row * census_module.MARGIN
         share = min(room.left_today / PROCESSING_SLOTS, room.free)
-        end = self.census.end_for(self.position, limit, int(share / (self.bytes_per_row * census_module.MARGIN)))
+        end = self.census.end_for(self.position, limit, int(share / row_bytes))
+        if end <= self.position and not room.reserved:  # not even the first minute in half: alone, it may have all
+            end = self.census.end_for(self.position, limit, int(room.free / row_bytes))
+            if end <= self.position:
+                whole_day = self.census.end_for(self.position, limit, int(room.cap / row_bytes))
+                return Hold.NEVER if whole_day <= self.position else Hold.STOP
         if end <= self.position or (end < limit and room.left_today < TAIL * room.cap):
             return Hold.WAIT if room.reserved else Hold.STOP
         window = Window(self.position, end)
