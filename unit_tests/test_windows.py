@@ -234,3 +234,8 @@ def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():
     assert counted.end_for(START, START + timedelta(days=1), 5) == START + timedelta(minutes=20, seconds=-1)
     assert counted.end_for(START, START + timedelta(days=1), 1) == START  # the first minute alone is over
     assert counted.end_for(START, START + timedelta(days=1), 100) == START + timedelta(days=1)
+
+
+def test_given_a_job_running_in_the_other_slot_when_the_next_is_sized_then_it_may_take_all_that_is_free():
+    alone, beside = room(left=50 * MB, reserved=10 * MB), Room(left_today=50 * MB, reserved=10 * MB, cap=500 * MB, in_flight=1, running=1)
+    assert alone.share == 25 * MB and beside.share == 40 * MB  # half of the day alone (so a second can run); beside one, the rest

@@ -207,7 +207,8 @@ class ExportScheduler:
                 state.jobs.append(ExportJob(spec))
 
     def _room(self, state: LaneState) -> Room:
-        return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes, in_flight=len(state.jobs))
+        return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
+                    in_flight=len(state.jobs), running=len(self._active()))
 
     def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.

@@ -229,7 +229,9 @@ def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
     for lane in lanes:
         plan, survey = lane.plan, lane.survey
         days = max((plan.end - plan.position).total_seconds() / 86400, 0.0)
-        megabytes = plan.bytes_per_day() * days / MEGABYTE
+        # Between the beginning's density and the newest day's, for a plan from the survey alone.
+        rate = survey.mean_bytes_per_day if plan.learned is None and survey.mean_bytes_per_day is not None else plan.bytes_per_day()
+        megabytes = rate * days / MEGABYTE
         total += megabytes
         windows = max(1, -(-int(days) // max(plan.max_window.days, 1)))
         begins = f"the data begins {cursor_text(survey.begins)} ({survey.source})" if survey.begins else "no data found"
@@ -237,8 +239,8 @@ def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
             begins = "where the data begins could not be told"
         skipped = f"; nothing to export from the start date {cursor_text(start_date)} until then" if plan.position > start_date + timedelta(days=1) else ""
         parts.append(f"{lane.name} {cursor_text(plan.position)}..{cursor_text(plan.end)}: {begins}{skipped}; about {windows} "
-                     f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.0f} MB at "
-                     f"{plan.bytes_per_day() / MEGABYTE:,.2f} MB a day (from {plan.rate_known_from()})")
+                     f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.1f} MB at "
+                     f"{rate / MEGABYTE:,.3f} MB a day (from {plan.rate_known_from()})")
     cap, left = budget.cap_bytes / MEGABYTE, budget.left_today() / MEGABYTE
     days_needed = 1 if total <= left else 1 + -(-int(total - left) // max(int(cap), 1))
     return (f"Backfill plan: {' | '.join(parts)}. In all about {total:,.0f} MB: {days_needed} Marketo day(s) at the cap of "

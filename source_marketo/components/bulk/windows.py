@@ -57,10 +57,17 @@ class Room:
     reserved: int  # held by jobs created and not yet completed
     cap: int  # the day's whole budget
     in_flight: int  # this lane's jobs planned and not yet read
+    running: int = 0  # jobs of every lane created and not yet finished in Marketo
 
     @property
     def free(self) -> int:
         return max(self.left_today - self.reserved, 0)
+
+    @property
+    def share(self) -> float:
+        """What the next job may reserve: half of what is left of the day when nothing runs (so a second
+        job can run beside it), all that is free when a job already runs in the other slot."""
+        return self.free if self.running else min(self.left_today / PROCESSING_SLOTS, self.free)
 
 
 @dataclass
@@ -118,8 +125,7 @@ class WindowPlan:
         """A window cut to the rows the budget holds, as the census counted them (no guess)."""
         limit = min(self.position + self.max_window, self.census.span.end, self.end)
         row_bytes = self.bytes_per_row * census_module.MARGIN
-        share = min(room.left_today / PROCESSING_SLOTS, room.free)
-        end = self.census.end_for(self.position, limit, int(share / row_bytes))
+        end = self.census.end_for(self.position, limit, int(room.share / row_bytes))
         if end <= self.position and not room.reserved:  # not even the first minute in half: alone, it may have all
             end = self.census.end_for(self.position, limit, int(room.free / row_bytes))
             if end <= self.position:
@@ -188,11 +194,10 @@ class WindowPlan:
         return max(known, key=lambda pair: pair[0] * pair[1]) if known else (self.prior, MARGIN_PRIOR)
 
     def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
-        """The window the budget allows now, and what each of two parallel jobs would get of the day's
-        budget left. A job gets half of that (so both slots can run), never more than is free; near
-        the cap, windows grow by doubling at most (the rate may be rising)."""
+        """The window the budget allows now (Room.share), and what each of two parallel jobs would get of
+        the day's budget left; near the cap, windows grow by doubling at most (the rate may be rising)."""
         even = self._days(room.left_today / PROCESSING_SLOTS, bytes_per_day)
-        size = min(self.max_window, self._days(min(room.left_today / PROCESSING_SLOTS, room.free), bytes_per_day))
+        size = min(self.max_window, self._days(room.share, bytes_per_day))
         if size < self.max_window and self.learned is not None and self._last_size is not None:
             size = min(size, 2 * self._last_size)
         return size, even
