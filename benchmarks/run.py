@@ -281,7 +281,7 @@ def profile_top(path: Path, limit: int = 18) -> dict:
     stats = pstats.Stats(str(path))
     total = sum(entry[2] for entry in stats.stats.values())
     sleep = sum(entry[2] for key, entry in stats.stats.items() if key[2] == "<built-in method time.sleep>")
-    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] in ("_read_leads_file", "_read_file"))
+    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] == "_batches")  # the scheduler reading one export
     busy = total - sleep
     rows = []
     for (filename, line, function), (cc, nc, tottime, cumtime, callers) in stats.stats.items():

@@ -210,26 +210,59 @@ class ActivitiesLane(PlannedLane):
 
     def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink],
               by_type: Dict[str, Tuple[TypeStream, RecordSink]], boundary: Optional[str]) -> Iterator[Any]:
-        """The hot loop: each row to lead_activities, its attributes to lead_activity_attributes, and
-        the whole to its type's stream, as selected; the attributes' JSON is parsed once per row."""
+        """Each row to lead_activities, its attributes to lead_activity_attributes, and the whole to its
+        type's stream, as selected; the attributes' JSON is parsed once per row. The activity log alone
+        (no per-type stream, every type logged) takes the tight loop: it runs millions of times."""
         plan = plan_columns(rows.header, ACTIVITY_COLUMNS) if activities or by_type else None
         convert, checked = (plan.compile_fast(), plan.checked) if plan else (None, None)
         where = {name: index for index, name in enumerate(rows.header)}
-        type_at, date_at = where.get("activityTypeId", 0), where.get("activityDate", 0)
-        guid_at, attributes_at = where.get("marketoGUID", 0), where.get("attributes", 0)
-        loads, delete_lead, logged = orjson.loads, str(DELETE_LEAD), self.logged_types
-        sinks = [sink for sink in (activities, attributes) if sink is not None] + [sink for _, sink in by_type.values()]
+        at = (where.get("activityTypeId", 0), where.get("activityDate", 0), where.get("marketoGUID", 0), where.get("attributes", 0))
+        if by_type or self.logged_types is not None:
+            yield from self._routed_rows(rows, activities, attributes, by_type, boundary, convert, checked, at)
+        else:
+            yield from self._log_rows(rows, activities, attributes, boundary, convert, checked, at)
+        for sink in [activities, attributes] + [sink for _, sink in by_type.values()]:
+            if sink is not None:
+                yield from sink.drain()
+
+    @staticmethod
+    def _log_rows(rows, activities, attributes, boundary, convert, checked, at) -> Iterator[Any]:
+        type_at, date_at, guid_at, attributes_at = at
+        loads, delete_lead = orjson.loads, str(DELETE_LEAD)
         for row in rows:
-            code = row[type_at]
-            if code == delete_lead or row[date_at] == boundary:
+            if row[type_at] == delete_lead or row[date_at] == boundary:
                 continue  # Delete Lead comes from deletedleads.json (with its legacy id); a boundary row came with the window before
-            in_log = logged is None or code in logged
-            record = None
-            if activities is not None and in_log:
+            if activities is not None:
                 try:
                     record = convert(row)
                 except (ValueError, TypeError, IndexError):
                     record = checked(row)
+                activities.append(activities.line_of(record))
+                if len(activities.pending) >= activities.BATCH:
+                    yield from activities.drain()
+            if attributes is not None:
+                raw = row[attributes_at]
+                if raw != "null" and raw != "{}" and raw:
+                    guid, type_id, activity_date = row[guid_at], int(row[type_at]), rfc3339(row[date_at])
+                    append, line_of = attributes.append, attributes.line_of
+                    for name, value in _attributes(loads, raw, guid).items():
+                        append(line_of({"id": f"{guid}:{type_id}:{name}", "activity_id": guid, "activity_type_id": type_id,
+                                        "activity_type_attribute_id": f"{type_id}:{name}", "name": name,
+                                        "value": attribute_value(value), "activity_date": activity_date}))
+                    if attributes.full:
+                        yield from attributes.drain()
+
+    def _routed_rows(self, rows, activities, attributes, by_type, boundary, convert, checked, at) -> Iterator[Any]:
+        type_at, date_at, guid_at, attributes_at = at
+        loads, delete_lead, logged = orjson.loads, str(DELETE_LEAD), self.logged_types
+        for row in rows:
+            code = row[type_at]
+            if code == delete_lead or row[date_at] == boundary:
+                continue
+            in_log = logged is None or code in logged
+            record = None
+            if activities is not None and in_log:
+                record = _converted(convert, checked, row)
                 activities.append(activities.line_of(record))
                 if len(activities.pending) >= activities.BATCH:
                     yield from activities.drain()
@@ -243,16 +276,16 @@ class ActivitiesLane(PlannedLane):
                         yield from attributes.drain()
                 if typed is not None:
                     stream, sink = typed
-                    if record is None:
-                        try:
-                            record = convert(row)
-                        except (ValueError, TypeError, IndexError):
-                            record = checked(row)
-                    sink.append(sink.line_of(stream.record(record, parsed)))
+                    sink.append(sink.line_of(stream.record(record or _converted(convert, checked, row), parsed)))
                     if sink.full:
                         yield from sink.drain()
-        for sink in sinks:
-            yield from sink.drain()
+
+
+def _converted(convert, checked, row) -> Dict[str, Any]:
+    try:
+        return convert(row)
+    except (ValueError, TypeError, IndexError):
+        return checked(row)
 
 
 def _attribute_rows(sink: RecordSink, guid: str, type_id: int, activity_date: Optional[str], parsed: Dict[str, Any]) -> None:
