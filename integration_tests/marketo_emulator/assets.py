@@ -77,6 +77,9 @@ class AssetStore:
                 and (not folder_type or f["_key"][1] == folder_type.capitalize())
                 and (not workspace or f["workspace"].lower() == workspace.lower())]
 
+    def created_ms(self, kind: str, asset_id: int) -> int:
+        return self._versions(kind, asset_id)[0]["_createdMs"]
+
     def is_folder(self, folder_id: int) -> bool:
         return any(record["id"] == folder_id for record in self._records["folders"])
 

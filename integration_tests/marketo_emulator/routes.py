@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .handlers import activities, assets, bulk, identity, leads, stats
+from .handlers import activities, assets, bulk, identity, leads, programmembers, stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/lists/{listId}/leads.json", leads.list_members, "leaddb"),
     _route("GET", "/rest/v1/campaigns.json", leads.campaigns, "leaddb"),
     _route("GET", "/rest/v1/campaigns/{campaignId}.json", leads.campaign_by_id, "leaddb"),
+    _route("GET", "/rest/v1/programs/members/describe.json", programmembers.describe, "leaddb"),
+    _route("GET", "/rest/v1/program/members/describe.json", programmembers.describe, "leaddb"),
+    _route("GET", "/rest/v1/programs/{programId}/members.json", programmembers.members, "leaddb"),
+    _route("GET", "/rest/v1/leads/programs/{programId}.json", programmembers.leads_of_program, "leaddb"),
     _route("GET", "/rest/v1/activities/types.json", activities.types, "leaddb"),
     _route("GET", "/rest/v1/activities/pagingtoken.json", activities.paging_token, "leaddb"),
     _route("GET", "/rest/v1/activities.json", activities.activities, "leaddb"),
@@ -89,7 +93,7 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/asset/v1/folders.json", assets.folders, "asset"),
     _route("GET", "/rest/asset/v1/folder/byName.json", assets.folder_by_name, "asset"),  # before folder/{id}.json
     _route("GET", "/rest/asset/v1/folder/{id}.json", assets.folder_by_id, "asset"),
-] + _bulk_routes("leads") + _bulk_routes("activities")
+] + _bulk_routes("leads") + _bulk_routes("activities") + _bulk_routes("program/members")
 
 
 def match(path: str, method: str):

@@ -21,6 +21,8 @@ from .journal import Journal
 from .leadgen import LeadFactory
 from .leads import LeadStore
 from .limits import InFlight, RateLimiter, Usage
+from .memberexport import export_program_members
+from .programmembers import MemberFactory, MemberStore, ProgramProfile
 from .options import EmulatorOptions, asset_counts
 from .retention import RetentionPolicy
 from .ticker import seed_history
@@ -52,6 +54,7 @@ class State:
                                                 self.lead_factory, refs, options.history_shape)
         self.activities = ActivityStore(self.activity_factory, self.leads,
                                         RetentionPolicy(options.activity_retention, options.retention_days), self.now_ms)
+        self.members = MemberStore(MemberFactory(self._program_profiles(seed), self.lead_factory, anchor_ms), self.leads)
         self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks
         clients = {options.client_id: (options.client_secret, options.api_user),
                    OTHER_CLIENT: ("other-tool-secret", "other.tool@emulator.example")}
@@ -68,6 +71,12 @@ class State:
         self.last_event_ms = anchor_ms
         if options.leads and options.history_days:
             seed_history(self, anchor_ms)
+
+    def _program_profiles(self, seed: int) -> dict[int, ProgramProfile]:
+        channels = {channel["name"]: channel for channel in self.assets.all("channels")}
+        return {program["id"]: ProgramProfile(seed, program, channels[program["channel"]],
+                                              self.assets.created_ms("programs", program["id"]))
+                for program in self.assets.all("programs")}
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
@@ -86,11 +95,18 @@ class State:
         with self.lock:
             leads = self.leads.snapshot()
             activities = self.activities.snapshot(leads) if job.kind == "activities" else None
+            members = self.members.snapshot(leads) if job.kind == "program/members" else None
         request = job.request
         delimiter = DELIMITERS[job.format]
         path = os.path.join(self.export_dir, f"{job.export_id}.{job.format.lower()}")
         headers = request.get("columnHeaderNames") or {}
-        if job.kind == "leads":
+        if job.kind == "program/members":
+            digits = self.options.program_member_export_booleans != "words"
+
+            def produce():
+                return export_program_members(path, members, request["filter"], request["fields"], headers, delimiter,
+                                              digits)
+        elif job.kind == "leads":
             def produce():
                 ids = lead_ids_for(leads, request["filter"])
                 return export_leads(path, leads, ids, request["fields"], headers, delimiter)

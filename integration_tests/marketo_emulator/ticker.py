@@ -26,7 +26,7 @@ from .timefmt import rest_date, rest_datetime
 
 DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
             "asset_updates": 3}
-LATER_DEFAULTS = {"other_asset_updates": 2}
+LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5}
 
 
 class Ticker:
@@ -37,7 +37,7 @@ class Ticker:
         """The original events with `rng`; then, when `later_rng` is given, the later kinds with it."""
         summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
                    "deleted_leads": [], "merged_leads": [], "activities_added": 0,
-                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}}
+                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": []}
         self._run(DEFAULTS, counts, start_ms, end_ms, rng, summary)
         if later_rng is not None:
             self._run(LATER_DEFAULTS, counts, start_ms, end_ms, later_rng, summary)
@@ -153,6 +153,60 @@ class Ticker:
     def _other_asset_updates(self, at: int, rng, summary: dict) -> None:
         """A form, email template, snippet, channel or user folder is edited (tag types have no dates)."""
         self._asset_updates(at, rng, summary, OTHER_TICKED_KINDS)
+
+    # -- program members ---------------------------------------------------------------------
+    def _program_member_changes(self, at: int, rng, summary: dict) -> None:
+        """A lead joins a program (at its channel's first status) or a member moves to a later
+        status; either way its updatedAt is now and a Change Status in Progression (104) is logged."""
+        members = self.state.members
+        if not members.profiles:
+            return
+        program_id = rng.choice(sorted(members.profiles))
+        profile = members.profiles[program_id]
+        joined = rng.random() < 0.4
+        for _ in range(200):
+            lead_id = self._live_lead(rng, at)
+            if lead_id is None:
+                return
+            current = members.record(program_id, lead_id)
+            if joined and current is None:
+                status = profile.statuses[0][0]
+                record = members.new_record(program_id, lead_id, status, at, rng.random() < 0.5)
+                old = "Not in Program"
+                break
+            if not joined and current is not None and profile.step_of(current["statusName"]) < profile.statuses[-1][1]:
+                later = [s for s in profile.statuses if s[1] > profile.step_of(current["statusName"])]
+                status, _, success = rng.choice(later)
+                old, record = current["statusName"], dict(current)
+                record.update(statusName=status, updatedAt=rest_datetime(at), statusReason="Changed by Smart Campaign")
+                if success and not current["reachedSuccess"]:
+                    record.update(reachedSuccess=True, reachedSuccessDate=rest_datetime(at))
+                break
+        else:
+            return
+        members.put(program_id, lead_id, record)
+        summary["program_members"].append({"programId": program_id, "leadId": lead_id, "from": old, "to": status})
+        activity = {"leadId": lead_id, "activityDate": None, "activityTypeId": 104}
+        campaign = self._campaign_of(program_id, rng)
+        if campaign is not None:
+            activity["campaignId"] = campaign
+        self._add(at, {**activity, "primaryAttributeValueId": program_id,
+                       "primaryAttributeValue": profile.name, "attributes": [
+                           {"name": "Acquired By", "value": record["acquiredBy"]},
+                           {"name": "New Status ID", "value": profile.status_id(status)},
+                           {"name": "New Status", "value": status},
+                           {"name": "Old Status ID", "value": profile.status_id(old)},
+                           {"name": "Old Status", "value": old},
+                           {"name": "Program Member ID", "value": program_id * 10_000_000 + lead_id},
+                           {"name": "Reason", "value": "Changed by Smart Campaign"},
+                           {"name": "Success", "value": record["reachedSuccess"]}]}, summary)
+
+    def _campaign_of(self, program_id: int, rng) -> int | None:
+        """A smart campaign of the program (the one that changed the status), else any."""
+        campaigns = self.state.assets.lead_campaigns()
+        own = [c["id"] for c in campaigns if c.get("programId") == program_id]
+        pool = own or [c["id"] for c in campaigns]
+        return rng.choice(pool) if pool else None
 
     # -- helpers -----------------------------------------------------------------------------
     def _live_lead(self, rng, at: int) -> int | None:

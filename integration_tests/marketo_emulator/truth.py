@@ -79,6 +79,14 @@ class Truth:
         with self._state.lock:
             return self._state.assets.form_fields(int(form_id), status)
 
+    def program_members(self, program_id: int | None = None) -> list[dict]:
+        """Members (every field, as members.json returns them, without `seq`) of one program or of all,
+        by program id then lead id."""
+        state = self._state
+        with state.lock:
+            ids = [int(program_id)] if program_id is not None else sorted(state.members.profiles)
+            return [record for pid in ids for record in state.members.records(pid)]
+
     def tokens(self, program_id: int) -> list[dict]:
         with self._state.lock:
             return list(self._state.assets.tokens.get(int(program_id), []))
