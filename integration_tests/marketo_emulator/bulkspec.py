@@ -9,7 +9,9 @@ and `actionResult`. Program members: `fields` required (program member fields, a
 which are exported from the lead), filter `programId` or `programIds` (at most 10), optional
 `isExhausted`, `nurtureCadence` (paus|pause|norm), `statusNames` (each must be a status of one of
 the programs' channels: else 1003 "Invalid Data"), `updatedAt` (1035 when unsupported); ANDed.
-Date ranges: ISO-8601 without milliseconds, at most 31 days.
+Custom objects: `fields` required (the object's fields), exactly one filter of updatedAt |
+staticListId | staticListName | smartListId | smartListName (the smart-list ones answer 1035 on a
+subscription without them). Date ranges: ISO-8601 without milliseconds, at most 31 days.
 """
 from __future__ import annotations
 
@@ -181,4 +183,28 @@ def program_member_request(body, profiles: dict, updated_at_filter: bool) -> tup
             raise MarketoError("1035", "Unsupported filter type for target subscription")
         spec["updatedAt"] = _window(filters["updatedAt"], "updatedAt")
     request.update({"fields": list(fields), "filter": spec})
+    return fmt, request
+
+
+CUSTOM_OBJECT_FILTERS = ("updatedAt", "staticListId", "staticListName", "smartListId", "smartListName")
+
+
+def custom_object_request(body, object_type, assets, smart_list_filters: bool) -> tuple[str, dict]:
+    fmt, request = _common(body)
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not fields:
+        raise MarketoError("1003", "fields is required")
+    bad = [str(f) for f in fields if f not in object_type.field_names]
+    if bad:
+        raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
+    filters = request["rawFilter"]
+    chosen = [key for key in filters if key in CUSTOM_OBJECT_FILTERS]
+    if len(chosen) != 1 or len(filters) != 1:
+        raise MarketoError("1003", "Exactly one filter of updatedAt, staticListId, staticListName, smartListId, "
+                                   "smartListName is required")
+    key = chosen[0]
+    if key.startswith("smartList") and not smart_list_filters:
+        raise MarketoError("1035", "Unsupported filter type for target subscription")
+    value = _window(filters[key], key) if key == "updatedAt" else _lead_filter(key, filters[key], assets)
+    request.update({"fields": list(fields), "filter": normalise_lead_filter({key: value})})
     return fmt, request

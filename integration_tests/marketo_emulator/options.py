@@ -34,6 +34,7 @@ class EmulatorOptions:
     program_member_updated_at_filter: bool = True  # False: 1035 for the bulk program member updatedAt filter
     program_member_query_limit: int = 100_000  # members.json with a filter other than leadId: 1003 above it
     program_member_export_booleans: str = "digits"  # bulk program member booleans: "digits" (1/0) or "words"
+    custom_object_types: int = 3  # how many of car_c, subscription_c, purchase_c exist (0: none)
     hostile: bool = False
     clock: Any = None  # RealClock when None
     anchor: datetime | None = None  # generated history ends here; default: the clock's now at start

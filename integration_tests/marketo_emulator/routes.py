@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .handlers import activities, assets, bulk, identity, leads, programmembers, stats
+from .handlers import activities, assets, bulk, customobjects, identity, leads, programmembers, stats
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/program/members/describe.json", programmembers.describe, "leaddb"),
     _route("GET", "/rest/v1/programs/{programId}/members.json", programmembers.members, "leaddb"),
     _route("GET", "/rest/v1/leads/programs/{programId}.json", programmembers.leads_of_program, "leaddb"),
+    _route("GET", "/rest/v1/customobjects.json", customobjects.listing, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/schema.json", customobjects.schema_listing, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/schema/{apiName}/describe.json", customobjects.schema_describe, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/{apiName}/describe.json", customobjects.describe, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/{apiName}.json", customobjects.records, "leaddb"),
     _route("GET", "/rest/v1/activities/types.json", activities.types, "leaddb"),
     _route("GET", "/rest/v1/activities/pagingtoken.json", activities.paging_token, "leaddb"),
     _route("GET", "/rest/v1/activities.json", activities.activities, "leaddb"),
@@ -93,7 +98,8 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/asset/v1/folders.json", assets.folders, "asset"),
     _route("GET", "/rest/asset/v1/folder/byName.json", assets.folder_by_name, "asset"),  # before folder/{id}.json
     _route("GET", "/rest/asset/v1/folder/{id}.json", assets.folder_by_id, "asset"),
-] + _bulk_routes("leads") + _bulk_routes("activities") + _bulk_routes("program/members")
+] + _bulk_routes("leads") + _bulk_routes("activities") + _bulk_routes("program/members") \
+    + _bulk_routes("customobjects/{apiName}")
 
 
 def match(path: str, method: str):

@@ -26,7 +26,7 @@ from .timefmt import rest_date, rest_datetime
 
 DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
             "asset_updates": 3}
-LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5}
+LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5, "custom_object_changes": 4}
 
 
 class Ticker:
@@ -37,7 +37,7 @@ class Ticker:
         """The original events with `rng`; then, when `later_rng` is given, the later kinds with it."""
         summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
                    "deleted_leads": [], "merged_leads": [], "activities_added": 0,
-                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": []}
+                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": [], "custom_objects": []}
         self._run(DEFAULTS, counts, start_ms, end_ms, rng, summary)
         if later_rng is not None:
             self._run(LATER_DEFAULTS, counts, start_ms, end_ms, later_rng, summary)
@@ -207,6 +207,33 @@ class Ticker:
         own = [c["id"] for c in campaigns if c.get("programId") == program_id]
         pool = own or [c["id"] for c in campaigns]
         return rng.choice(pool) if pool else None
+
+    # -- custom objects ----------------------------------------------------------------------
+    def _custom_object_changes(self, at: int, rng, summary: dict) -> None:
+        """A record is created for a live lead, or an existing one has 1-2 fields changed (updatedAt now)."""
+        objects = self.state.custom_objects
+        if not objects.types:
+            return
+        name = rng.choice(sorted(objects.types))
+        object_type = objects.types[name]
+        if rng.random() < 0.5:
+            lead_id = self._live_lead(rng, at)
+            record = objects.create(name, lead_id, at) if lead_id is not None else None
+            action = "created"
+        else:
+            record, action = None, "updated"
+            for _ in range(200):
+                lead_id = self._live_lead(rng, at)
+                if lead_id is None or not objects.total(name, lead_id):
+                    continue
+                ordinal = rng.randrange(objects.total(name, lead_id))
+                template = objects.factory.record(name, rng.randint(1, max(1, objects.factory.n_base)), 0)
+                changes = {field: template[field] for field in rng.sample(object_type.mutable, rng.randint(1, 2))}
+                record = objects.update(name, lead_id, ordinal, changes, at)
+                break
+        if record is not None:
+            summary["custom_objects"].append({"apiName": name, "marketoGUID": record["marketoGUID"],
+                                              "leadId": lead_id, "action": action})
 
     # -- helpers -----------------------------------------------------------------------------
     def _live_lead(self, rng, at: int) -> int | None:

@@ -87,6 +87,19 @@ class Truth:
             ids = [int(program_id)] if program_id is not None else sorted(state.members.profiles)
             return [record for pid in ids for record in state.members.records(pid)]
 
+    def custom_object_types(self) -> list[str]:
+        return list(self._state.custom_objects.types)
+
+    def custom_objects(self, api_name: str) -> list[dict]:
+        """Every record of a custom object (every field, describe order), by lead id then ordinal:
+        what an updatedAt export over all time holds; records of deleted leads are gone, a merged
+        loser's are the winner's."""
+        state = self._state
+        if api_name not in state.custom_objects.types:
+            raise KeyError(f"unknown custom object {api_name!r}; one of {list(state.custom_objects.types)}")
+        with state.lock:
+            return list(state.custom_objects.all(api_name))
+
     def tokens(self, program_id: int) -> list[dict]:
         with self._state.lock:
             return list(self._state.assets.tokens.get(int(program_id), []))

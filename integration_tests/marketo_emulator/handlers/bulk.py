@@ -1,4 +1,4 @@
-"""Bulk Extract endpoints for leads, activities and program members (marketo-api.md §6). Rules
+"""Bulk Extract endpoints for leads, activities, program members and custom objects (marketo-api.md §6). Rules
 live in `jobs.py` and `bulkspec.py`; this module only translates requests and replies. Every kind
 shares one job manager: the same 2 processing / 10 queued slots and the same daily megabytes.
 """
@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from ..bulkspec import activity_request, lead_request, normalise_lead_filter, program_member_request
+from ..bulkspec import (activity_request, custom_object_request, lead_request, normalise_lead_filter,
+                        program_member_request)
+from .customobjects import object_type
 from ..envelope import Reply, success, text
 from ..paging import page_of, read_position
 from ..request import int_param, list_param
@@ -16,8 +18,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _kind(ctx: Ctx) -> str:
-    """The job kind from the path: leads | activities | program/members (as `emu.jobs` shows it)."""
+    """The job kind from the path: leads | activities | program/members | customobjects/{apiName}
+    (as `emu.jobs` shows it)."""
     path = ctx.request.path
+    if path.startswith("/bulk/v1/customobjects/"):
+        return f"customobjects/{ctx.path_params['apiName']}"
     for kind in ("leads", "activities", "program/members"):
         if path.startswith(f"/bulk/v1/{kind}/"):
             return kind
@@ -32,6 +37,9 @@ def create(ctx: Ctx) -> Reply:
         with state.lock:
             fmt, request = lead_request(body, state.assets, state.options.updated_at_filter)
         request["filter"] = normalise_lead_filter(request["filter"])
+    elif kind.startswith("customobjects/"):
+        with state.lock:
+            fmt, request = custom_object_request(body, object_type(ctx), state.assets, state.options.updated_at_filter)
     elif kind == "program/members":
         fmt, request = program_member_request(body, state.members.profiles, state.options.program_member_updated_at_filter)
     else:
