@@ -8,6 +8,7 @@ from integration_tests.marketo_emulator import FaultRule
 STREAMS = {
     "campaigns", "email", "landing_pages", "lists", "programs", "segmentation", "segments",
     "lead_activity_types", "lead_activity_type_attributes", "leads", "lead_activities", "lead_activity_attributes",
+    "program_members",
 }
 
 

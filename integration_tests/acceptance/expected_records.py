@@ -13,7 +13,8 @@ bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_te
   get no such row;
 * ``lead_activities``, ``lead_activity_attributes``: activities of the configured types since
   ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days);
-* ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column.
+* ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column;
+* ``program_members``: every member of every program (a first sync takes them all, whatever the start date).
 
 ``tools/generate_expected_records.py`` writes them to the file named by acceptance-test-config.yml.
 """
@@ -27,7 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 from integration_tests.acceptance.environment import EMITTED_AT
 from integration_tests.acceptance.runner import comparable
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type
-from source_marketo.components.naming import display_snake_case
+from source_marketo.components.naming import display_snake_case, snake_case
 from source_marketo.components import shapes
 from source_marketo.components.bulk.sync import SETTLE
 from source_marketo.components.types import format_datetime, parse_datetime, rfc3339, to_integer
@@ -92,6 +93,7 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
             expected[stream] = deletes
         else:
             expected[stream] = list(expected_per_type(emulator, activity_type["id"], start).values())
+    expected["program_members"] = [{snake_case(key): value for key, value in member.items()} for member in truth.program_members()]
     return {stream: records for stream, records in expected.items() if stream in schemas}
 
 

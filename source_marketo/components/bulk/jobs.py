@@ -81,19 +81,25 @@ class Window:
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What to export: ``kind`` is ``leads`` or ``activities``; ``filter_name`` the date filter."""
+    """What to export: ``kind`` is the export's path (``leads``, ``activities``, ``program/members``,
+    ``customobjects/<name>``); ``filter_name`` the date filter over ``window`` (empty: no date filter,
+    e.g. every member of some programs; ``window`` then says when the export was asked for);
+    ``program_ids`` the program member filter (at most 10)."""
 
     kind: str
     window: Window
-    filter_name: str  # leads: updatedAt | createdAt; activities: createdAt
+    filter_name: str  # leads: updatedAt | createdAt; activities: createdAt; program members, custom objects: updatedAt or ""
     fields: Tuple[str, ...]
     activity_type_ids: Optional[Tuple[int, ...]] = None
     census: bool = False  # one timestamp column, to learn where the rows of the window fall (census.py)
+    program_ids: Optional[Tuple[int, ...]] = None
 
     def body(self) -> Dict[str, Any]:
-        filter_: Dict[str, Any] = {self.filter_name: self.window.as_filter()}
+        filter_: Dict[str, Any] = {self.filter_name: self.window.as_filter()} if self.filter_name else {}
         if self.activity_type_ids:
             filter_["activityTypeIds"] = list(self.activity_type_ids)
+        if self.program_ids:
+            filter_["programIds"] = list(self.program_ids)
         return {"format": "CSV", "fields": list(self.fields), "filter": filter_}
 
     @property
@@ -103,7 +109,9 @@ class ExportSpec:
 
     def describe(self) -> str:
         types = f", types {','.join(map(str, self.activity_type_ids))}" if self.activity_type_ids else ""
-        return f"{self.kind} {'census' if self.census else 'export'} of {self.filter_name} {self.window.label()}{types}"
+        programs = f"programs {','.join(map(str, self.program_ids))}" if self.program_ids else ""
+        dates = f"{self.filter_name} {self.window.label()}" if self.filter_name else "every member"
+        return f"{self.kind} {'census' if self.census else 'export'} of {' '.join(part for part in (programs, dates) if part)}{types}"
 
 
 @dataclass(eq=False)  # a job is itself: two jobs of the same request are two jobs (identity, for deque.index and in)

@@ -22,7 +22,9 @@ from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, Ac
 from source_marketo.components.bulk.activity_streams import is_type_stream, type_streams
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.jobs import BulkApi
+from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
+from source_marketo.components.bulk.program_members import KIND as MEMBER_KIND, PROGRAM_MEMBERS, ProgramMembersLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
 from source_marketo.components.bulk.windows import cursor_text, parse_cursor, resume_point
@@ -31,7 +33,7 @@ from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime, to_integer
 
-BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES)
+BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES, PROGRAM_MEMBERS)
 
 
 def is_bulk_stream(name: str) -> bool:
@@ -97,7 +99,8 @@ class BulkSync:
             activities_lane = ActivitiesLane(context, types, per_type)
         self._delete_streams = ([ACTIVITIES] if ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids) else []) + \
             [stream.name for stream in per_type if stream.type_id == DELETE_LEAD]
-        self._lanes = [lane for lane in (leads_lane, activities_lane) if lane is not None]
+        members_lane = ProgramMembersLane(context, metadata.program_member_fields(runtime), metadata.program_ids(runtime)) if PROGRAM_MEMBERS in context.selected else None
+        self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
         try:
@@ -132,8 +135,8 @@ class BulkSync:
         """Lanes far behind learn where their data begins before exporting anything; the plan is logged."""
         surveyed = []
         for lane in self._lanes:
-            if not lane.far_behind() and lane.plan.learned is not None:
-                continue  # close to now with a known rate: nothing to find out
+            if not isinstance(lane, PlannedLane) or (not lane.far_behind() and lane.plan.learned is not None):
+                continue  # no date windows to plan, or close to now with a known rate: nothing to find out
             try:
                 lane.apply(lane.take_survey())
             except MarketoRequestError as error:  # the survey only saves work: without it, nothing is skipped
@@ -148,7 +151,8 @@ class BulkSync:
 
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
-        jobs = [job for kind in ("leads", "activities") for job in api.list_jobs(kind, "Completed")]
+        kinds = ["leads", "activities"] + ([MEMBER_KIND] if PROGRAM_MEMBERS in {c.stream.name for c in self.streams} else [])
+        jobs = [job for kind in kinds for job in api.list_jobs(kind, "Completed")]
         today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
         for job in jobs:
