@@ -35,6 +35,10 @@ def _truth(emulator, sub: str, params: dict):
         return truth.lead(int(sub.rsplit("/", 1)[1]))
     if sub.startswith("/assets/"):
         return truth.assets(sub.rsplit("/", 1)[1])
+    if sub.startswith("/program/"):
+        return truth.program(int(sub.rsplit("/", 1)[1]))
+    if sub.startswith("/form_fields/"):
+        return truth.form_fields(int(sub.rsplit("/", 1)[1]), params.get("status"))
     if sub.startswith("/tokens/"):
         return truth.tokens(int(sub.rsplit("/", 1)[1]))
     if sub == "/activities":

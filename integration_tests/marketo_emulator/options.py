@@ -110,6 +110,12 @@ DEFAULT_ASSET_COUNTS = {
     "smartCampaigns": 130,
     "staticLists": 35,
     "smartLists": 25,
+    "forms": 40,  # ids 1000-1039: the Webform IDs of the Fill Out Form activities
+    "emailTemplates": 25,  # ids 1001+: the emails' template ids 1001, 1002, 1005 among them
+    "snippets": 30,
+    "channels": 10,  # the 7 the programs name are always there
+    "tagTypes": 4,
+    "folders": 40,  # user folders, besides the system folders, the five seeded ones and the programs
 }
 
 

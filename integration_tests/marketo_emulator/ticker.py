@@ -10,11 +10,15 @@ activities and edits assets — each change with the activity Marketo would log.
   tick started (same lead, same email), so email counts keep adding up (`emailfunnel.py`);
 - assets: `updatedAt` moves (and the description changes).
 Events are spread over the ticked interval in chronological order, after every earlier event.
+
+The events of kinds added later (`LATER_DEFAULTS`: forms, templates, snippets, channels and folders
+edited, ...) draw from a random stream of their own and run after the original ones, so a tick
+with the same seed makes exactly the same original changes as before they existed.
 """
 from __future__ import annotations
 
 from . import content as c
-from .assets import KINDS
+from .assets import OTHER_TICKED_KINDS, TICKED_KINDS
 from .emailfunnel import EMAIL_TYPES, SEND
 from .fields import BY_REST_NAME, MUTABLE_FIELDS
 from .hashing import seeded_rng
@@ -22,24 +26,31 @@ from .timefmt import rest_date, rest_datetime
 
 DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
             "asset_updates": 3}
+LATER_DEFAULTS = {"other_asset_updates": 2}
 
 
 class Ticker:
     def __init__(self, state) -> None:
         self.state = state
 
-    def tick(self, start_ms: int, end_ms: int, counts: dict, rng) -> dict:
-        counts = {key: DEFAULTS[key] if counts.get(key) is None else int(counts[key]) for key in DEFAULTS}
-        events = [kind for kind, n in counts.items() for _ in range(n)]
+    def tick(self, start_ms: int, end_ms: int, counts: dict, rng, later_rng=None) -> dict:
+        """The original events with `rng`; then, when `later_rng` is given, the later kinds with it."""
+        summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
+                   "deleted_leads": [], "merged_leads": [], "activities_added": 0,
+                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}}
+        self._run(DEFAULTS, counts, start_ms, end_ms, rng, summary)
+        if later_rng is not None:
+            self._run(LATER_DEFAULTS, counts, start_ms, end_ms, later_rng, summary)
+        return summary
+
+    def _run(self, defaults: dict, counts: dict, start_ms: int, end_ms: int, rng, summary: dict) -> None:
+        chosen = {key: defaults[key] if counts.get(key) is None else int(counts[key]) for key in defaults}
+        events = [kind for kind, n in chosen.items() for _ in range(n)]
         rng.shuffle(events)
         low, high = start_ms // 1000 + 1, max(start_ms // 1000 + 1, end_ms // 1000)
         times = sorted(rng.randint(low, high) * 1000 for _ in events)
-        summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
-                   "deleted_leads": [], "merged_leads": [], "activities_added": 0,
-                   "asset_updates": {kind: [] for kind in KINDS}}
         for kind, at in zip(events, times):
             getattr(self, "_" + kind)(at, rng, summary)
-        return summary
 
     # -- lead events -------------------------------------------------------------------------
     def _add(self, at: int, record: dict, summary: dict) -> None:
@@ -132,12 +143,16 @@ class Ticker:
         current = self.state.leads.resolve(lead_id)
         return current if self.state.leads.is_live(current) else None
 
-    def _asset_updates(self, at: int, rng, summary: dict) -> None:
-        kind = rng.choice([k for k in KINDS if self.state.assets.count(k)] or [None])
+    def _asset_updates(self, at: int, rng, summary: dict, kinds=TICKED_KINDS) -> None:
+        kind = rng.choice([k for k in kinds if self.state.assets.count(k)] or [None])
         if kind is None:
             return
         asset_id = self.state.assets.touch(kind, rng.randrange(1 << 30), at, rng)
         summary["asset_updates"][kind].append(asset_id)
+
+    def _other_asset_updates(self, at: int, rng, summary: dict) -> None:
+        """A form, email template, snippet, channel or user folder is edited (tag types have no dates)."""
+        self._asset_updates(at, rng, summary, OTHER_TICKED_KINDS)
 
     # -- helpers -----------------------------------------------------------------------------
     def _live_lead(self, rng, at: int) -> int | None:

@@ -69,6 +69,16 @@ class Truth:
         with self._state.lock:
             return self._state.assets.all(kind)
 
+    def program(self, program_id: int) -> dict | None:
+        """A program as `program/{id}.json` returns it: the browse record plus `tags` and `costs`."""
+        with self._state.lock:
+            return self._state.assets.program(int(program_id))
+
+    def form_fields(self, form_id: int, status: str | None = None) -> list[dict] | None:
+        """`form/{id}/fields.json` of the approved version (or of `status`)."""
+        with self._state.lock:
+            return self._state.assets.form_fields(int(form_id), status)
+
     def tokens(self, program_id: int) -> list[dict]:
         with self._state.lock:
             return list(self._state.assets.tokens.get(int(program_id), []))
