@@ -1,4 +1,5 @@
-"""Emails and landing pages with an approved and a draft version (same id; Marketo lists both): a
+"""Emails, landing pages, forms, email templates and snippets with an approved and a draft version (same
+id; Marketo lists both): a
 deduplicated table keeps both, so the approved, live version of an asset with a newer draft stays;
 incremental syncs follow edits of either version."""
 
@@ -10,7 +11,7 @@ from integration_tests.harness import configured_catalog, dedupe, emulator_confi
 from source_marketo.components import shapes
 from source_marketo.components.types import format_datetime
 
-KINDS = {"email": "emails", "landing_pages": "landingPages"}
+KINDS = {"email": "emails", "landing_pages": "landingPages", "forms": "forms", "email_templates": "emailTemplates", "snippets": "snippets"}
 
 
 def versions(emulator, stream):
@@ -34,9 +35,9 @@ def catalog(config):
     return configured_catalog(run("discover", config).catalog, list(KINDS))
 
 
-def test_given_the_discovered_catalog_then_email_and_landing_pages_are_keyed_by_id_and_status(catalog):
-    assert primary_keys(catalog) == {"email": ("id", "status"), "landing_pages": ("id", "status")}
-    assert {c["stream"]["name"]: c["primary_key"] for c in catalog["streams"]} == {"email": [["id"], ["status"]], "landing_pages": [["id"], ["status"]]}
+def test_given_the_discovered_catalog_then_the_versioned_streams_are_keyed_by_id_and_status(catalog):
+    assert primary_keys(catalog) == {stream: ("id", "status") for stream in KINDS}
+    assert {c["stream"]["name"]: c["primary_key"] for c in catalog["streams"]} == {stream: [["id"], ["status"]] for stream in KINDS}
 
 
 @pytest.mark.parametrize("stream", list(KINDS))
@@ -60,7 +61,8 @@ def test_given_two_versions_when_drafts_are_made_edited_and_approved_then_increm
     first = run("read", config, catalog)
     assert first.failure is None, first.errors
     before = {stream: versions(marketo_emulator, stream) for stream in KINDS}
-    summary = marketo_emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=120)
+    summary = marketo_emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=120,
+                                    other_asset_updates=150)  # the later kinds: forms, templates, snippets (channels, folders)
     second = run("read", config, catalog, state=first.latest_state())
     assert second.failure is None, second.errors
     for stream, kind in KINDS.items():

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from integration_tests.asset_truth import asset_rows
 from integration_tests.harness import configured_catalog, emulator_config, primary_keys, record_key, run, without_nulls
 from source_marketo.components import shapes
 from source_marketo.components.types import format_datetime
@@ -22,9 +23,7 @@ def truth(emulator, stream):
         return [shapes.activity_type(item) for item in t.activity_types()]
     if stream == "lead_activity_type_attributes":
         return [row for item in t.activity_types() for row in shapes.activity_type_attributes(item)]
-    kind = {"email": "emails", "landing_pages": "landingPages", "programs": "programs", "segmentation": "segmentation", "segments": "segments"}[stream]
-    shape = shapes.SHAPES[stream]
-    return [shape(item) for item in t.assets(kind)]
+    return asset_rows(emulator, stream)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ holds), not a recording of the connector. Records are selected the documented wa
 "Streams") and converted with the connector's documented record shapes, as the repository's REST and
 bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_tests.bulk_expectations``):
 
-* asset and lead-database streams: every item updated at or after ``start_date``;
+* incremental asset and lead-database streams: every item updated at or after ``start_date``;
+* ``program_tokens``, ``tags`` (full refresh only: no dates): every token of every program, every tag type;
 * ``lead_activity_types``, ``lead_activity_type_attributes``: every activity type of the instance;
 * ``leads``: live leads updated at or after ``start_date`` (every discovered column), plus one row with
   ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback), with
@@ -27,6 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from integration_tests.acceptance.environment import EMITTED_AT
 from integration_tests.acceptance.runner import comparable
+from integration_tests.asset_truth import ASSET_STREAMS, asset_rows
 from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type
 from source_marketo.components.naming import display_snake_case, snake_case
 from source_marketo.components import shapes
@@ -35,7 +37,6 @@ from source_marketo.components.types import format_datetime, parse_datetime, rfc
 
 DELETE_LEAD = 37
 DEFAULT_ACTIVITY_TYPE_IDS = "12,13,32,37"
-ASSET_KINDS = {"email": "emails", "landing_pages": "landingPages", "programs": "programs", "segmentation": "segmentation", "segments": "segments"}
 
 
 def activity_type_ids(config: Mapping[str, Any]) -> Optional[List[int]]:
@@ -59,8 +60,10 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
         "lead_activity_types": [shapes.activity_type(item) for item in truth.activity_types()],
         "lead_activity_type_attributes": [row for item in truth.activity_types() for row in shapes.activity_type_attributes(item)],
     }
-    for stream, kind in ASSET_KINDS.items():
-        expected[stream] = since_start(shapes.SHAPES[stream](item) for item in truth.assets(kind))
+    incremental = {stream["name"] for stream in catalog["streams"] if "incremental" in stream.get("supported_sync_modes", [])}
+    for stream in ASSET_STREAMS:
+        rows = asset_rows(emulator, stream)
+        expected[stream] = since_start(rows) if stream in incremental else rows
 
     leads = list(expected_leads(emulator, schemas["leads"], since=start).values())
     columns = list(schemas["leads"]["properties"])

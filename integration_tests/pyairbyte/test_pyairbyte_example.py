@@ -81,7 +81,7 @@ def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_wh
     emitted = run("read", config, configured_catalog(run("discover", config).catalog, mode="full_refresh"))
     assert emitted.failure is None, emitted.errors
     emitted_by_stream = emitted.records_by_stream()
-    assert len(summary["row_counts"]) == 12
+    assert len(summary["row_counts"]) == 22
     for stream, rows in summary["row_counts"].items():
         expected = len(emitted_by_stream.get(stream, []))
         assert rows == expected, stream
