@@ -202,7 +202,7 @@ def read_with_a_failing_lane(emulator, fault: FaultRule):
 
 def test_given_one_lane_s_status_calls_failing_for_good_when_synced_then_that_lane_stops_naming_its_job_and_the_others_complete(marketo_emulator_factory):
     emulator = marketo_emulator_factory(leads=600, activities=6000)
-    output, message = read_with_a_failing_lane(emulator, FaultRule(endpoint="/bulk/v1/activities/export/{exportId}/status.json", http_status=500, body="<html>down</html>", content_type="text/html", after=2))
+    output, message = read_with_a_failing_lane(emulator, FaultRule(endpoint="/bulk/v1/activities/export/{exportId}/status.json", http_status=500, body="<html>down</html>", content_type="text/html", after=1))
     assert "activities export" in message and "status.json" in message and "leads export" not in message
     assert output.statuses("lead_activities")[-1] == "INCOMPLETE" and output.statuses("leads")[-1] == "COMPLETE"
     config = emulator_config(emulator, activity_type_ids=TYPES)

@@ -74,6 +74,18 @@ def test_given_the_tail_of_the_day_when_no_full_window_fits_then_stop_until_the_
     assert windows.next_window(room(left=20 * MB, reserved=5 * MB)) is Hold.WAIT  # let running jobs finish first
 
 
+def test_given_a_budget_that_buys_a_job_of_under_5_percent_of_the_cap_when_planning_then_stop_instead_of_a_sliver():
+    windows = plan(learned=10 * MB, samples=2)
+    assert windows.next_window(room(left=45 * MB)) is Hold.STOP  # half of 45 MB is under 25 MB: a whole job for a sliver
+    assert isinstance(windows.next_window(room(left=60 * MB)), Window)  # half of 60 MB is not
+
+
+def test_given_a_census_cut_to_a_sliver_of_the_cap_when_planning_then_stop_for_the_day():
+    windows = plan(learned=1.0, bytes_per_row=1000.0)
+    windows.census = census(START, [(60, 10), (24 * 60 * 20, 900)])  # 10 rows, then a minute the budget cannot hold
+    assert windows.next_window(room(left=1_000_000, cap=10_000_000)) is Hold.STOP  # 11.5 kB of a 10 MB cap: tomorrow
+
+
 def test_given_the_tail_of_the_day_when_the_last_window_is_small_then_it_still_goes():
     windows = plan(end=START + timedelta(hours=5), learned=10 * MB)
     assert windows.next_window(room(left=20 * MB)) == Window(START, START + timedelta(hours=5))

@@ -53,7 +53,7 @@ class Lane(Protocol):
         """Where the lane is, in a few words, for the heartbeat and a stop's message."""
 
 
-CENSUS_RISK = 3.0  # a census comes first when data this much denser than estimated would not fit the day's budget
+CENSUS_RISK = 2.0  # a census comes first when data this much denser than estimated would not fit the day's budget
 
 
 class PlannedLane:

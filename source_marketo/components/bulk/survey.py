@@ -36,7 +36,7 @@ BEFORE_MARKETO = datetime(2006, 1, 1, tzinfo=timezone.utc)  # Marketo was founde
 MAX_PAGES = 5  # per type group: empty pages with moreResult beyond this say "cannot tell"
 TYPES_PER_CALL = 10  # activities.json takes at most 10 activityTypeIds
 LOWEST_IDS = 300  # leads.json takes at most 300 filter values
-MARGIN = timedelta(days=1)  # a lane starts a day before the first record found
+MARGIN = timedelta(minutes=1)  # a lane starts a little before the first record found (windows include their start)
 NEWEST_SPAN = timedelta(days=1)  # the density of the newest day is sampled too: data grows over the years
 PAGE = 300
 
@@ -52,13 +52,14 @@ class Survey:
     calls: int
     source: str  # what the evidence is, in words for the backfill plan
     mean_rows_per_day: Optional[float] = None  # between the beginning and the newest day: what the plan's total is
+    total_rows: Optional[int] = None  # leads: how many there are in all (from their ids), when all are to be exported
 
     def start_for(self, since: datetime, now: datetime) -> datetime:
         """Where the lane's first window begins: ``since`` unless the evidence shows nothing before later."""
         if not self.conclusive:
             return since
         if self.begins is None:
-            return max(since, now - MARGIN)  # nothing at all: only the newest day is exported
+            return max(since, now - NEWEST_SPAN)  # nothing at all: only the newest day is exported
         return max(since, self.begins - MARGIN)
 
     @property
@@ -96,9 +97,14 @@ def survey_activities(runtime: MarketoRuntime, since: datetime, type_ids: Option
 
 def _newest_density(runtime: MarketoRuntime, groups: List[List[int]], now: datetime) -> Tuple[float, int]:
     """Rows a day over the newest day (one token and a page per group of types), and the calls it took."""
+    density, calls, _ = _newest(runtime, groups, now)
+    return density, calls
+
+
+def _newest(runtime: MarketoRuntime, groups: List[List[int]], now: datetime) -> Tuple[float, int, List[Mapping[str, Any]]]:
     newest = _ActivityProbe(runtime, now - NEWEST_SPAN)
     pages = [newest.first_page(group)[0] for group in groups]
-    return sum(_density(page, newest.more, now) for page in pages if page), newest.calls
+    return sum(_density(page, newest.more, now) for page in pages if page), newest.calls, [item for page in pages for item in page]
 
 
 def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]) -> Survey:
@@ -114,13 +120,19 @@ def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]
     now = runtime.client.server_now()
     beginning = _density(page, probe.more, now) if page else None
     begins = min(firsts, default=None)
-    newest, calls = _newest_density(runtime, [[NEW_LEAD]], now) if begins is not None and now - begins > NEWEST_SPAN * 2 else (beginning or 0.0, 0)
+    newest, calls, recent = _newest(runtime, [[NEW_LEAD]], now) if begins is not None and now - begins > NEWEST_SPAN * 2 else (beginning or 0.0, 0, page)
     # Leads are exported at their latest update, most of them recent: the new leads of the newest day are
     # a floor for how many a day the newest windows hold, the beginning's for the oldest.
     rows = None if beginning is None else max(beginning, newest)
     mean = None if beginning is None else (beginning + newest) / 2
+    # Every lead there is, when the whole history is after ``since``: ids are assigned in creation order
+    # (unconfirmed), so the newest new lead's id less the lowest id found counts them (deleted ones too:
+    # an estimate on the high side, as a plan should be).
+    ids = [item.get("leadId") for item in recent if isinstance(item.get("leadId"), int)]
+    lowest = [item["id"] for item in leads if isinstance(item.get("id"), int)] + [item["leadId"] for item in page if isinstance(item.get("leadId"), int)]
+    total = max(ids) - min(lowest) + 1 if ids and lowest and begins is not None and begins >= since and max(ids) >= min(lowest) else None
     return Survey(begins, known or bool(created), rows, _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1 + calls,
-                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean)
+                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean, total)
 
 
 class _ActivityProbe:

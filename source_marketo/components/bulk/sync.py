@@ -133,18 +133,22 @@ class BulkSync:
 
     def _survey(self, context: BulkContext) -> None:
         """Lanes far behind learn where their data begins before exporting anything; the plan is logged."""
-        surveyed = []
+        planned = []
         for lane in self._lanes:
-            if not isinstance(lane, PlannedLane) or (not lane.far_behind() and lane.plan.learned is not None):
-                continue  # no date windows to plan, or close to now with a known rate: nothing to find out
+            if not isinstance(lane, PlannedLane):
+                continue  # no date windows to plan
+            if lane.plan.learned is not None:  # earlier runs exported here: the data's beginning is behind, its rate known
+                if lane.far_behind():
+                    planned.append(lane)
+                continue
             try:
                 lane.apply(lane.take_survey())
             except MarketoRequestError as error:  # the survey only saves work: without it, nothing is skipped
                 self.runtime.logger.warning(f"{lane.name}: could not survey where the data begins ({user_message(error)}); exporting from {cursor_text(lane.plan.position)}.")
                 continue
-            surveyed.append(lane)
-        if surveyed:
-            self.runtime.logger.info(backfill_plan(surveyed, self.runtime.exports, self.runtime.settings.start_date))
+            planned.append(lane)
+        if planned:
+            self.runtime.logger.info(backfill_plan(planned, self.runtime.exports, self.runtime.settings.start_date))
 
     def _progress(self) -> str:
         return "Done so far: " + "; ".join(lane.progress() for lane in self._lanes) + "."
@@ -234,17 +238,24 @@ def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
         plan, survey = lane.plan, lane.survey
         days = max((plan.end - plan.position).total_seconds() / 86400, 0.0)
         # Between the beginning's density and the newest day's, for a plan from the survey alone.
-        rate = survey.mean_bytes_per_day if plan.learned is None and survey.mean_bytes_per_day is not None else plan.bytes_per_day()
-        megabytes = rate * days / MEGABYTE
+        fresh = survey is not None and plan.learned is None
+        rate = survey.mean_bytes_per_day if fresh and survey.mean_bytes_per_day is not None else plan.bytes_per_day()
+        megabytes, known = rate * days / MEGABYTE, plan.rate_known_from()
+        if fresh and survey.total_rows and plan.bytes_per_row:  # leads: each once, however their updates spread
+            megabytes, known = survey.total_rows * plan.bytes_per_row / MEGABYTE, f"about {survey.total_rows:,} leads by their ids"
+            rate = megabytes * MEGABYTE / max(days, 1.0)
         total += megabytes
         windows = max(1, -(-int(days) // max(plan.max_window.days, 1)))
-        begins = f"the data begins {cursor_text(survey.begins)} ({survey.source})" if survey.begins else "no data found"
-        if not survey.conclusive:
+        if survey is None:
+            begins = "continuing the backfill of earlier runs"
+        elif not survey.conclusive:
             begins = "where the data begins could not be told"
-        skipped = f"; nothing to export from the start date {cursor_text(start_date)} until then" if plan.position > start_date + timedelta(days=1) else ""
+        else:
+            begins = f"the data begins {cursor_text(survey.begins)} ({survey.source})" if survey.begins else "no data found"
+        skipped = f"; nothing to export from the start date {cursor_text(start_date)} until then" if fresh and plan.position > start_date + timedelta(days=1) else ""
         parts.append(f"{lane.name} {cursor_text(plan.position)}..{cursor_text(plan.end)}: {begins}{skipped}; about {windows} "
                      f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.1f} MB at "
-                     f"{rate / MEGABYTE:,.3f} MB a day (from {plan.rate_known_from()})")
+                     f"{rate / MEGABYTE:,.3f} MB a day (from {known})")
     cap, left = budget.cap_bytes / MEGABYTE, budget.left_today() / MEGABYTE
     days_needed = 1 if total <= left else 1 + -(-int(total - left) // max(int(cap), 1))
     return (f"Backfill plan: {' | '.join(parts)}. In all about {total:,.0f} MB: {days_needed} Marketo day(s) at the cap of "

@@ -30,7 +30,7 @@ MIN_WINDOW = timedelta(minutes=10)
 MIN_ESTIMATE = 64 * 1024
 PROCESSING_SLOTS = 2  # Marketo processes two export jobs at once (marketo-api.md 6.3)
 DEPTH = 4  # jobs a run keeps queued or processing: both slots busy while earlier files download
-TAIL = 0.05  # less than this share of the day's budget left and no full window fits: stop for today
+TAIL = 0.05  # a window the budget cuts to less than this share of the day's cap: stop for today (tomorrow's takes it)
 # How far above the rate an estimate (and so a reservation) holds, by how the rate is known.
 MARGIN_LEARNED = 1.25  # from this lane's own finished exports: adjacent windows differ little
 MARGIN_NEAR_CAP = 2.0  # at least this when the budget decides a window's size: an underestimate there overruns the cap
@@ -112,8 +112,8 @@ class WindowPlan:
             size, even = self._affordable(room, rate * margin)
             if room.reserved and size < even / 2:
                 return Hold.WAIT  # running jobs will settle and tell more than a sliver would
-            if room.left_today < TAIL * room.cap or size < MIN_WINDOW:
-                return Hold.WAIT if room.reserved else Hold.STOP
+            if room.share < TAIL * room.cap or size < MIN_WINDOW:
+                return Hold.WAIT if room.reserved else Hold.STOP  # a sliver costs a whole job: tomorrow's window takes it
         size = max(timedelta(seconds=int(size.total_seconds())), MIN_WINDOW)  # whole seconds, as Marketo and the cursor keep them
         window = Window(self.position, min(self.position + size, self.end))
         self.position, self._last_size = window.end, size
@@ -131,10 +131,11 @@ class WindowPlan:
             if end <= self.position:
                 whole_day = self.census.end_for(self.position, limit, int(room.cap / row_bytes))
                 return Hold.NEVER if whole_day <= self.position else Hold.STOP
-        if end <= self.position or (end < limit and room.left_today < TAIL * room.cap):
-            return Hold.WAIT if room.reserved else Hold.STOP
+        estimate = max(int(self.census.rows(self.position, end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE) if end > self.position else 0
+        if end <= self.position or (end < limit and estimate < TAIL * room.cap):
+            return Hold.WAIT if room.reserved else Hold.STOP  # a sliver costs a whole job: tomorrow's window takes it
         window = Window(self.position, end)
-        self._estimates[window] = max(int(self.census.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE)
+        self._estimates[window] = estimate
         self.position, self._last_size = window.end, window.end - window.start
         return window
 
