@@ -13,6 +13,7 @@ A daily export cap forces at least ceil(MB / cap) Marketo days, so at least (day
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -54,6 +55,17 @@ def export_mb(jobs: List[Dict[str, Any]], census: Optional[bool] = None) -> floa
     return sum(job.get("bytes") or 0 for job in jobs if job["status"] == "Completed" and (census is None or is_census(job) == census)) / MB
 
 
+def job_list(jobs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The jobs in enqueue order, compactly: lane, window, rows, bytes, and when each was queued,
+    started and ended (seconds after the first enqueue)."""
+    queued = [job["queuedAtMs"] for job in jobs if job.get("queuedAtMs")]
+    origin = min(queued, default=0)
+    rel = lambda value: None if value is None else round((value - origin) / 1000, 1)  # noqa: E731
+    return [{"lane": lane_of(job), "window": [iso(edge) for edge in window_of(job)], "rows": job.get("records"), "bytes": job.get("bytes"),
+             "status": job["status"], "queued": rel(job.get("queuedAtMs")), "started": rel(job.get("startedAtMs")), "ended": rel(job.get("endedAtMs"))}
+            for job in sorted(jobs, key=lambda job: job.get("queuedAtMs") or job["createdAtMs"])]
+
+
 def windows(jobs: List[Dict[str, Any]], window_days: int) -> Dict[str, List[Dict[str, Any]]]:
     """Per lane, its export windows in order: size in days, rows, MB, and whether it is short of the
     configured size although it is not the lane's last window (a window smaller than needed)."""
@@ -71,6 +83,26 @@ def windows(jobs: List[Dict[str, Any]], window_days: int) -> Dict[str, List[Dict
     return out
 
 
+def census_effects(jobs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Each lead census and what followed it: the lead exports that began within its span, and whether
+    the census changed anything (it did not when one export then covered its whole span anyway)."""
+    leads = sorted((window_of(job), job) for job in jobs if job["kind"] == "leads" and not is_census(job))
+    out = []
+    for census in sorted((job for job in jobs if is_census(job)), key=window_of):
+        start, end = window_of(census)
+        after = [(window, job) for window, job in leads if start <= window[0] < end]
+        whole = bool(after) and after[0][0][0] == start and after[0][0][1] >= end
+        out.append({"window": [iso(start), iso(end)], "rows": census.get("records"), "exports_after": len(after),
+                    "export_rows": [job.get("records") for _, job in after], "changed_nothing": whole})
+    return out
+
+
+def plan_numbers(line: str) -> Optional[Dict[str, Any]]:
+    """"Backfill plan: ... In all about 3 MB: 1 Marketo day(s) ..." -> {"mb": 3, "days": 1}."""
+    match = re.search(r"In all about ([\d,.]+) MB: (\d+) Marketo day", line)
+    return {"mb": float(match.group(1).replace(",", "")), "days": int(match.group(2))} if match else None
+
+
 # --- slots -----------------------------------------------------------------------------------------
 
 def slot_use(jobs: List[Dict[str, Any]], slots: int = 2) -> Dict[str, Any]:
@@ -82,12 +114,13 @@ def slot_use(jobs: List[Dict[str, Any]], slots: int = 2) -> Dict[str, Any]:
     one) and ``idle_in_dispatch_s`` (one was queued but within Marketo's dispatch delay: enqueued too
     late); ``drain_s``: last start to last end (the tail, one job alone at the end); ``alone``: jobs
     that ran with the other slot idle for at least half their processing time (before the tail)."""
-    spans = sorted((job["startedAtMs"], job["endedAtMs"], job) for job in jobs if job.get("startedAtMs") and job.get("endedAtMs"))
+    spans = sorted(((job["startedAtMs"], job["endedAtMs"], job) for job in jobs if job.get("startedAtMs") and job.get("endedAtMs")),
+                   key=lambda span: span[:2])
     if not spans:
         return {"jobs": 0}
     queued = [(job["queuedAtMs"], job["startedAtMs"]) for job in jobs if job.get("queuedAtMs") and job.get("startedAtMs")]
     first, last_start, last_end = spans[0][0], max(s for s, _, _ in spans), max(e for _, e, _ in spans)
-    cuts = sorted({first, last_start, *(s for s, _, _ in spans), *(e for _, e, _ in spans), *(q for q, _ in queued)})
+    cuts = sorted(c for c in {first, last_start, *(s for s, _, _ in spans), *(e for _, e, _ in spans), *(q for q, _ in queued)} if c >= first)
     idle_nothing = idle_dispatch = 0.0
     alone_ms: Counter = Counter()
     for low, high in zip(cuts, cuts[1:]):
@@ -135,6 +168,16 @@ def completion_seen(jobs: List[Dict[str, Any]], journal: List[Dict[str, Any]]) -
     files = [(first_file[j["exportId"]] - j["endedAtMs"]) / 1000 for j in jobs if j.get("endedAtMs") and j["exportId"] in first_file]
     return {"seen_mean_s": sum(seen) / len(seen) if seen else 0.0, "seen_max_s": max(seen, default=0.0),
             "download_after_mean_s": sum(files) / len(files) if files else 0.0, "download_after_max_s": max(files, default=0.0)}
+
+
+def file_lateness(jobs: List[Dict[str, Any]], ready: Dict[str, int]) -> Dict[str, Any]:
+    """How far after its due end each export's file was written (emulator time): above zero, the job's
+    completion showed late because the emulator could not write the file as fast as the scaled clock ran
+    (the timeline still says the job ended when due). A benchmark artefact to keep near zero with K."""
+    late = [(ready[job["exportId"]] - job["endedAtMs"]) / 1000 for job in jobs
+            if job.get("endedAtMs") and job["status"] == "Completed" and job["exportId"] in ready]
+    over = [value for value in late if value > 1.0]
+    return {"jobs": len(late), "late_jobs": len(over), "max_s": max(late, default=0.0), "mean_late_s": sum(over) / len(over) if over else 0.0}
 
 
 # --- calls and time --------------------------------------------------------------------------------

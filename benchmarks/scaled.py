@@ -40,7 +40,9 @@ def _serve(conn, options: Dict[str, Any], start: str, speed: float) -> None:
     clock = FakeClock(start, follow_real_time=True, speed=speed)
     emulator = MarketoEmulator(EmulatorOptions(**options, clock=clock)).start()
     conn.send({"base_url": emulator.base_url, **_reading(clock)})
+    ready = _watch_files(emulator)
     handlers = {
+        "file_ready": lambda: dict(ready),
         "reading": lambda: _reading(clock),
         "advance": lambda seconds: (clock.advance(seconds), _reading(clock))[1],
         "jobs": lambda: emulator.jobs,
@@ -60,6 +62,27 @@ def _serve(conn, options: Dict[str, Any], start: str, speed: float) -> None:
             conn.send(("ok", handlers[command](*args)))
         except Exception as error:  # reported to the parent, which raises it
             conn.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _watch_files(emulator, every: float = 0.02) -> Dict[str, int]:
+    """When (emulator ms) each export's file was written: on a fast clock a big file can take longer
+    than the job's due time, and its completion shows late (README, bulk rules). Sampled every 20 ms
+    of real time by a daemon thread, read-only; the report compares it with each job's end."""
+    import threading
+
+    ready: Dict[str, int] = {}
+    jobs = emulator.state.jobs
+
+    def watch() -> None:
+        while True:
+            with jobs.lock:
+                for export_id, job in jobs.jobs.items():
+                    if export_id not in ready and job.started_ms is not None and job.done.is_set():
+                        ready[export_id] = emulator.state.now_ms()
+            time.sleep(every)
+
+    threading.Thread(target=watch, name="file-watch", daemon=True).start()
+    return ready
 
 
 def _reading(clock) -> Dict[str, Any]:
