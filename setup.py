@@ -1,4 +1,4 @@
-"""Packaging for source-marketo: the connector package, its console script and its extras."""
+"""Packaging for source-marketo: the connector package, its console scripts and its extras."""
 
 from setuptools import find_packages, setup
 
@@ -32,5 +32,5 @@ setup(
     package_data={"source_marketo": ["manifest.yaml", "schemas/*.json"]},
     install_requires=MAIN_REQUIREMENTS,
     extras_require={"tests": TEST_REQUIREMENTS, "dev": TEST_REQUIREMENTS, "pyairbyte": PYAIRBYTE_REQUIREMENTS},
-    entry_points={"console_scripts": ["source-marketo=source_marketo.run:run"]},
+    entry_points={"console_scripts": ["source-marketo=source_marketo.run:run", "source-marketo-catalog=source_marketo.catalog:run"]},
 )

@@ -36,23 +36,23 @@ def main() -> None:
 
     from airbyte_cdk.logger import PRINT_BUFFER
     from source_marketo import run as entry
-    from source_marketo.components.bulk import activities, leads
+    from source_marketo.components.bulk import scheduler
 
     imported = time.perf_counter()
     files = []
 
     def timed(method):
-        def wrapper(self, job, *rest):
+        """Around the scheduler's reading of one completed export: download, CSV, conversion, RECORD lines out."""
+        def wrapper(self, state, job):
             wall, cpu = time.perf_counter(), time.process_time()
             try:
-                yield from method(self, job, *rest)
+                yield from method(self, state, job)
             finally:
-                files.append({"export_id": job.export_id, "kind": job.spec.kind, "wall_s": time.perf_counter() - wall,
-                              "cpu_s": time.process_time() - cpu})
+                files.append({"export_id": job.export_id, "kind": "census" if job.spec.census else job.spec.kind,
+                              "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu})
         return wrapper
 
-    leads.LeadsLane._read_leads_file = timed(leads.LeadsLane._read_leads_file)
-    activities.ActivitiesLane._read_file = timed(activities.ActivitiesLane._read_file)
+    scheduler.ExportScheduler._batches = timed(scheduler.ExportScheduler._batches)
 
     side = open(options.side, "w")
 

@@ -30,6 +30,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from harness import (MB, PYTHON, ROOT, Emulator, RunResult, ceil_div, iso, job_slots, machine,  # noqa: E402
                      run_baseline, run_connector)
+from source_marketo.catalog import configure as configure_catalog  # noqa: E402
 
 LEADS10 = ["id", "email", "first_name", "last_name", "company", "title", "lead_score", "unsubscribed", "created_at", "updated_at"]
 TEN_TYPES = [1, 2, 3, 6, 7, 10, 11, 12, 13, 22]
@@ -56,16 +57,14 @@ def discover(emulator: Emulator, config: dict, workdir: Path) -> Dict[str, dict]
 
 
 def configured(streams: Dict[str, dict], names: List[str], columns: Optional[Dict[str, List[str]]] = None) -> dict:
-    result = []
+    """The streams ``names``, as source-marketo-catalog configures them, with only ``columns`` where given."""
+    chosen = []
     for name in names:
         stream = json.loads(json.dumps(streams[name]))
         if columns and name in columns:
             stream["json_schema"]["properties"] = {k: v for k, v in stream["json_schema"]["properties"].items() if k in columns[name]}
-        incremental = "incremental" in stream["supported_sync_modes"]
-        result.append({"stream": stream, "sync_mode": "incremental" if incremental else "full_refresh",
-                       "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-                       "cursor_field": stream.get("default_cursor_field") or [], "primary_key": [["id"]]})
-    return {"streams": result}
+        chosen.append(stream)
+    return configure_catalog(chosen)
 
 
 def make_config(emulator: Emulator, start: datetime, poll: int, types: Any = "all") -> dict:
@@ -282,7 +281,7 @@ def profile_top(path: Path, limit: int = 18) -> dict:
     stats = pstats.Stats(str(path))
     total = sum(entry[2] for entry in stats.stats.values())
     sleep = sum(entry[2] for key, entry in stats.stats.items() if key[2] == "<built-in method time.sleep>")
-    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] in ("_read_leads_file", "_read_file"))
+    hot = sum(entry[3] for key, entry in stats.stats.items() if key[2] == "_batches")  # the scheduler reading one export
     busy = total - sleep
     rows = []
     for (filename, line, function), (cc, nc, tottime, cumtime, callers) in stats.stats.items():

@@ -82,9 +82,9 @@ QUERIES: Dict[str, tuple] = {
     ),
     "emails_by_workspace": (
         {"email"},
-        "Email assets per workspace",
+        "Email assets per workspace (an email being edited has an approved and a draft version)",
         """
-        select coalesce(workspace, '(none)') as workspace, count(*) as emails,
+        select coalesce(workspace, '(none)') as workspace, count(distinct id) as emails,
                count(*) filter (where status = 'approved') as approved,
                count(*) filter (where status = 'draft') as draft
         from email

@@ -19,7 +19,7 @@ def expected_leads(emulator, schema: Mapping[str, Any], since: Optional[str] = N
         by_column = {snake_case(name): value for name, value in lead.items()}
         row = {}
         for column, property_schema in properties.items():
-            row[column] = None if column == "deleted_at" else CONVERTERS[schema_kind(property_schema)](by_column.get(column))
+            row[column] = None if column in ("deleted_at", "merged_into_lead_id") else CONVERTERS[schema_kind(property_schema)](by_column.get(column))
         rows[lead["id"]] = row
     return rows
 
@@ -61,4 +61,25 @@ def expected_attributes(emulator, type_ids: Optional[Iterable[int]], since: str)
                 "activity_type_attribute_id": f"{type_id}:{name}", "name": name,
                 "value": attribute_value(attribute.get("value")), "activity_date": rfc3339(item.get("activityDate")),
             }
+    return rows
+
+
+def expected_per_type(emulator, type_id, since):
+    """The truth for one per-type stream, converted here from the emulator's own types: each attribute a column."""
+    kinds = {a["name"]: a.get("dataType", "string") for t in emulator.truth.activity_types() if t["id"] == type_id for a in t.get("attributes", [])}
+    convert = {"integer": int, "float": float, "boolean": bool}
+    base = expected_activities(emulator, [type_id], since)
+    rows = {}
+    for item in emulator.truth.activities(type_ids=[type_id], since=since):
+        row = dict(base[str(item["marketoGUID"])])
+        values = {a["name"]: a["value"] for a in item.get("attributes") or []}
+        for name, kind in kinds.items():
+            value = values.get(name)
+            if value is None:
+                row[name.lower().replace(" ", "_")] = None
+            elif kind in convert:
+                row[name.lower().replace(" ", "_")] = convert[kind](value)
+            else:
+                row[name.lower().replace(" ", "_")] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        rows[row["id"]] = row
     return rows

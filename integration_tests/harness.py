@@ -14,12 +14,13 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import AirbyteLogFormatter
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_marketo.catalog import configure, select
 from source_marketo.run import MarketoEntrypoint, create_source
 from source_marketo.components.types import format_datetime
 
@@ -147,21 +148,10 @@ def emulator_config(emulator, **changes: Any) -> Dict[str, Any]:
 
 
 def configured_catalog(catalog: Mapping[str, Any], streams: Optional[Iterable[str]] = None, mode: str = "incremental") -> Dict[str, Any]:
-    """Select ``streams`` (all by default) from a discovered catalog, incremental where supported."""
-    chosen = []
-    wanted = set(streams) if streams is not None else None
-    for stream in catalog["streams"]:
-        if wanted is not None and stream["name"] not in wanted:
-            continue
-        incremental = mode == "incremental" and "incremental" in stream["supported_sync_modes"]
-        chosen.append({
-            "stream": stream,
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-            "cursor_field": stream.get("default_cursor_field") or [],
-            "primary_key": stream.get("source_defined_primary_key") or [["id"]],
-        })
-    return {"streams": chosen}
+    """Select ``streams`` (all by default) from a discovered catalog, incremental where supported (as
+    ``source-marketo-catalog`` does)."""
+    chosen = select(catalog, list(streams) if streams is not None else None)
+    return configure(chosen, full_refresh=mode != "incremental")
 
 
 def without_nulls(row: Mapping[str, Any]) -> Dict[str, Any]:
@@ -169,11 +159,23 @@ def without_nulls(row: Mapping[str, Any]) -> Dict[str, Any]:
     return {key: value for key, value in row.items() if value is not None}
 
 
-def dedupe(records: List[Dict[str, Any]], cursor: str) -> Dict[Any, Dict[str, Any]]:
+def primary_keys(catalog: Mapping[str, Any]) -> Dict[str, Tuple[str, ...]]:
+    """Stream name -> its primary key's fields, from a discovered (or configured) catalog."""
+    streams = [entry.get("stream", entry) for entry in catalog["streams"]]
+    return {stream["name"]: tuple(path[0] for path in stream.get("source_defined_primary_key") or [["id"]]) for stream in streams}
+
+
+def record_key(record: Mapping[str, Any], primary_key: Sequence[str] = ("id",)) -> Any:
+    """A record's primary key value: the value itself for a one-field key, else a tuple."""
+    return record[primary_key[0]] if len(primary_key) == 1 else tuple(record[field] for field in primary_key)
+
+
+def dedupe(records: List[Dict[str, Any]], cursor: str, primary_key: Sequence[str] = ("id",)) -> Dict[Any, Dict[str, Any]]:
     """Airbyte's incremental + dedup: the row with the latest cursor wins per primary key (later rows win ties)."""
     latest: Dict[Any, Dict[str, Any]] = {}
     for record in records:
-        current = latest.get(record["id"])
+        key = record_key(record, primary_key)
+        current = latest.get(key)
         if current is None or (record.get(cursor) or "") >= (current.get(cursor) or ""):
-            latest[record["id"]] = record
+            latest[key] = record
     return latest

@@ -1,11 +1,11 @@
 """leads, lead_activities and lead_activity_attributes end to end against the emulator."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, removed_lead_ids
-from integration_tests.harness import configured_catalog, dedupe, emulator_config, run
+from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type, removed_lead_ids
+from integration_tests.harness import configured_catalog, dedupe, emulator_config, run, without_nulls
 from source_marketo.components.types import format_datetime
 
 BULK = ["leads", "lead_activities", "lead_activity_attributes"]
@@ -29,8 +29,10 @@ def assert_leads_match(emulator, records, schema, since, must_remove=()):
     assert live == expected_leads(emulator, schema, since)
     tombstones = {lead_id for lead_id, row in latest.items() if row["deleted_at"] is not None}
     assert set(must_remove) <= tombstones <= removed_lead_ids(emulator)
+    winners = {item["id"]: item["mergedInto"] for item in emulator.truth.merged_leads()}
     for lead_id in tombstones:
         assert latest[lead_id]["updated_at"] == latest[lead_id]["deleted_at"]
+        assert latest[lead_id]["merged_into_lead_id"] == winners.get(lead_id), lead_id  # a merged-away lead names its winner
 
 
 def test_given_a_first_sync_when_read_then_every_bulk_stream_equals_the_ground_truth(marketo_emulator):
@@ -218,3 +220,68 @@ def test_given_hostile_content_when_synced_then_values_survive_except_nul_bytes(
         value = row["value"].replace("\x00", "") if isinstance(row["value"], str) else row["value"]  # JSON strings keep "null"
         assert attributes[row_id]["value"] == value, row_id
     assert not any(isinstance(v, str) and "\x00" in v for record in output.records() for v in record.values())
+
+
+@pytest.mark.parametrize("stream, cursor, kind", [("leads", "updatedAt", "leads"), ("lead_activities", "activityDate", "activities")])
+def test_given_a_row_exactly_on_a_window_boundary_when_synced_then_it_comes_out_once(marketo_emulator, stream, cursor, kind):
+    """Marketo's date filters include both ends: a row at the instant where one window ends and the next
+    begins is in both exports, and must still be emitted once."""
+    now = marketo_emulator.clock.now()
+    items = marketo_emulator.truth.leads() if kind == "leads" else marketo_emulator.truth.activities(type_ids=[12, 13])
+    on_boundary = next(item for item in items if item.get(cursor) and (now - timedelta(days=20)).isoformat() < item[cursor] < (now - timedelta(days=5)).isoformat())
+    start = datetime.fromisoformat(on_boundary[cursor].replace("Z", "+00:00")) - timedelta(days=30)
+    config = emulator_config(marketo_emulator, activity_type_ids="12,13", start_date=format_datetime(start), export_window_days=30)
+    output, _ = read_bulk(marketo_emulator, config, streams=[stream])
+    assert output.failure is None, output.errors
+    starts = [job["request"]["filter"][("updatedAt" if kind == "leads" else "createdAt")]["startAt"] for job in marketo_emulator.jobs if job["kind"] == kind]
+    assert on_boundary[cursor] in starts, (on_boundary[cursor], starts)  # a window began exactly on it (and the one before ended there)
+    ids = [record["id"] for record in output.records(stream)]
+    assert len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1]
+    key = on_boundary["id"] if kind == "leads" else str(on_boundary["marketoGUID"])
+    assert ids.count(key) == 1
+
+
+def test_given_a_delete_lead_activity_when_synced_then_its_lead_id_is_marketo_s_lead_id_and_the_tombstone_names_the_deleted_lead(marketo_emulator):
+    import json
+
+    from integration_tests.marketo_emulator import FaultRule
+
+    deleted = {"id": 99000001, "marketoGUID": "99000001", "leadId": 7001, "activityDate": format_datetime(marketo_emulator.clock.now().replace(microsecond=0) - timedelta(minutes=30)),  # within the first sync's lookback: it gets a tombstone
+               "activityTypeId": 37, "primaryAttributeValueId": 7002, "primaryAttributeValue": "Ada Lovelace", "attributes": []}
+    body = {"requestId": "1#1", "success": True, "moreResult": False, "nextPageToken": "X", "result": [deleted]}
+    config = emulator_config(marketo_emulator, activity_type_ids="12,37")
+    catalog = configured_catalog(run("discover", config).catalog, ["leads", "lead_activities"])
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/v1/activities/deletedleads.json", http_status=200, body=json.dumps(body), content_type="application/json"))
+    output = run("read", config, catalog)
+    assert output.failure is None, output.errors
+    row = next(r for r in output.records("lead_activities") if r["activity_type_id"] == 37)
+    assert (row["lead_id"], row["primary_attribute_value_id"]) == (7001, 7002)
+    assert any(r["id"] == 7002 and r["deleted_at"] for r in output.records("leads"))
+
+
+PER_TYPE = {"activities_visit_webpage": 1, "activities_fill_out_form": 2, "activities_send_email": 6, "activities_open_email": 10, "activities_change_score": 22}
+
+
+def test_given_per_type_streams_beside_the_activity_log_when_synced_then_no_extra_job_or_megabyte_and_each_equals_the_truth(marketo_emulator_factory):
+    costs = []
+    for streams in (["lead_activities", "lead_activity_attributes"], ["lead_activities", "lead_activity_attributes", *PER_TYPE]):
+        emulator = marketo_emulator_factory()
+        config = emulator_config(emulator, activity_type_ids=",".join(map(str, TYPES)))
+        output, _ = read_bulk(emulator, config, streams=streams)
+        assert output.failure is None, output.errors
+        jobs = [job for job in emulator.jobs if job["kind"] == "activities"]
+        costs.append(([(job["request"]["fields"], job["request"]["activityTypeIds"]) for job in jobs], sum(job["bytes"] or 0 for job in jobs)))
+    assert costs[0] == costs[1]  # the same export jobs (fields, types) and megabytes, whatever number of per-type streams
+    for stream, type_id in PER_TYPE.items():
+        got = {row["id"]: without_nulls(row) for row in output.records(stream)}
+        assert got == {key: without_nulls(row) for key, row in expected_per_type(emulator, type_id, config["start_date"]).items()}, stream
+        assert got, stream
+
+
+def test_given_a_per_type_stream_of_a_type_the_activity_log_does_not_list_when_synced_then_each_gets_only_its_own(marketo_emulator):
+    config = emulator_config(marketo_emulator, activity_type_ids="12,13")
+    output, _ = read_bulk(marketo_emulator, config, streams=["lead_activities", "activities_visit_webpage"])
+    assert output.failure is None, output.errors
+    assert {r["activity_type_id"] for r in output.records("lead_activities")} <= {12, 13, 37}
+    assert {r["activity_type_id"] for r in output.records("activities_visit_webpage")} == {1}
+    assert all(job["request"]["activityTypeIds"] == [1, 12, 13] for job in marketo_emulator.jobs if job["kind"] == "activities")  # one export for both

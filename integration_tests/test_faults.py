@@ -16,6 +16,8 @@ import pytest
 
 from integration_tests.harness import configured_catalog, emulator_config, run
 from integration_tests.marketo_emulator import FaultRule
+from source_marketo.components import client as client_module
+from source_marketo.components.client import RetryPolicy
 from integration_tests.test_bulk_streams import assert_activities_match, assert_leads_match, leads_schema
 
 STREAMS = ["leads", "lead_activities", "lead_activity_attributes", "programs"]
@@ -148,8 +150,6 @@ def test_given_a_daily_call_cap_when_synced_then_it_is_never_exceeded(marketo_em
 
 def test_given_a_daily_export_cap_when_synced_then_the_megabytes_stay_under_it(marketo_emulator_factory):
     emulator = marketo_emulator_factory(leads=1500, activities=30000, rate_limit_calls=0)
-    # Start where the data starts: windows are sized from the data density earlier exports showed
-    # (docs/behavior.md: a long empty stretch before dense data can overrun a small cap once).
     start = (emulator.clock.now() - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=start)
     outputs, catalog = sync_until_complete(emulator, config, max_runs=30)
@@ -157,6 +157,24 @@ def test_given_a_daily_export_cap_when_synced_then_the_megabytes_stay_under_it(m
     assert len(per_day) > 1, "the cap never stopped a run"
     assert max(per_day.values()) <= 1024 * 1024, per_day
     assert_matches_truth(emulator, config, outputs, catalog)
+    for stopped, rerun in zip(outputs, outputs[1:]):
+        assert_rerun_repeats_only_the_lookback_and_unfinished_exports(stopped, rerun)
+
+
+CURSORS = {"leads": "updated_at", "lead_activities": "activity_date", "lead_activity_attributes": "activity_date"}
+
+
+def assert_rerun_repeats_only_the_lookback_and_unfinished_exports(first, second, lookback_minutes=60):
+    """A rerun from ``first``'s last state emits again only what lies after its cursor less the lookback:
+    the windows that were not finished, and the lookback itself; never work the state said was done."""
+    for stream, cursor in CURSORS.items():
+        state = first.stream_state(stream)
+        if not state or not state.get(cursor):
+            continue
+        since = (datetime.fromisoformat(state[cursor].replace("Z", "+00:00")) - timedelta(minutes=lookback_minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        again = {r["id"] for r in second.records(stream)} & {r["id"] for r in first.records(stream)}
+        early = [r for r in first.records(stream) if r["id"] in again and (r.get(cursor) or "") < since]
+        assert not early, f"{stream}: {len(early)} of {len(again)} records emitted again from before {since}, e.g. {early[:2]}"
 
 
 @pytest.mark.parametrize("fraction", [0.2, 0.5, 0.8])
@@ -169,6 +187,7 @@ def test_given_a_process_killed_mid_run_when_rerun_with_its_last_state_then_noth
     killed = run("read", config, catalog, stop_after=int(len(whole.messages) * fraction))
     outputs, catalog = sync_until_complete(emulator, config, state=killed.latest_state())
     assert_matches_truth(emulator, config, [killed] + outputs, catalog)
+    assert_rerun_repeats_only_the_lookback_and_unfinished_exports(killed, outputs[0])
 
 
 def read_with_a_failing_lane(emulator, fault: FaultRule):
@@ -179,6 +198,28 @@ def read_with_a_failing_lane(emulator, fault: FaultRule):
     output = run("read", config, catalog)
     assert output.failure is not None and output.errors[-1]["failure_type"] == "system_error"
     return output, output.errors[-1]["message"]
+
+
+def test_given_one_lane_s_status_calls_failing_for_good_when_synced_then_that_lane_stops_naming_its_job_and_the_others_complete(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(leads=600, activities=6000)
+    output, message = read_with_a_failing_lane(emulator, FaultRule(endpoint="/bulk/v1/activities/export/{exportId}/status.json", http_status=500, body="<html>down</html>", content_type="text/html", after=2))
+    assert "activities export" in message and "status.json" in message and "leads export" not in message
+    assert output.statuses("lead_activities")[-1] == "INCOMPLETE" and output.statuses("leads")[-1] == "COMPLETE"
+    config = emulator_config(emulator, activity_type_ids=TYPES)
+    assert_leads_match(emulator, output.records("leads"), leads_schema(configured_catalog(run("discover", config).catalog, STREAMS)), config["start_date"])
+
+
+def test_given_20_concurrency_refusals_when_synced_then_their_waits_add_up_to_seconds_not_minutes(marketo_emulator_factory, monkeypatch):
+    monkeypatch.setattr(client_module, "DEFAULT_POLICY", RetryPolicy())  # the real backoff schedule, not the quick one of this module
+    emulator = marketo_emulator_factory()
+    config = emulator_config(emulator, activity_type_ids=TYPES)
+    rules = [FaultRule(endpoint="re:^/(rest|bulk)/", error_code="615", error_message="Concurrent access limit '10' reached", probability=0.5, times=20)]
+    catalog = configured_catalog(run("discover", config).catalog, STREAMS)
+    emulator.faults.add(rules[0])
+    output = run("read", config, catalog)
+    assert output.failure is None and rules[0].fired == 20
+    waits = [float(m.split("Retrying in ")[1].split(" s")[0]) for m in output.logs("WARN") if "Retrying in" in m and "concurrent" in m]
+    assert len(waits) == 20 and sum(waits) < 5.0, waits  # a 606's rate window would be 20 s each
 
 
 def test_given_every_export_failing_when_synced_then_the_lane_stops_after_a_few_and_the_rest_completes(marketo_emulator_factory):

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from integration_tests.harness import configured_catalog, emulator_config, run, without_nulls
+from integration_tests.asset_truth import asset_rows
+from integration_tests.harness import configured_catalog, emulator_config, primary_keys, record_key, run, without_nulls
 from source_marketo.components import shapes
 from source_marketo.components.types import format_datetime
 
@@ -22,9 +23,7 @@ def truth(emulator, stream):
         return [shapes.activity_type(item) for item in t.activity_types()]
     if stream == "lead_activity_type_attributes":
         return [row for item in t.activity_types() for row in shapes.activity_type_attributes(item)]
-    kind = {"email": "emails", "landing_pages": "landingPages", "programs": "programs", "segmentation": "segmentation", "segments": "segments"}[stream]
-    shape = shapes.SHAPES[stream]
-    return [shape(item) for item in t.assets(kind)]
+    return asset_rows(emulator, stream)
 
 
 @pytest.fixture
@@ -43,11 +42,12 @@ def test_given_every_rest_stream_when_read_in_full_then_records_equal_the_ground
     output = run("read", everything_config, catalog)
     assert output.failure is None, output.errors
     got = output.records_by_stream()
+    keys = primary_keys(catalog)  # email and landing_pages: id and status (an approved and a draft version)
     for stream in REST_STREAMS:
-        expected = {row["id"]: without_nulls(row) for row in truth(marketo_emulator, stream)}
+        expected = {record_key(row, keys[stream]): without_nulls(row) for row in truth(marketo_emulator, stream)}
         records = got[stream]
-        assert len(records) == len({r["id"] for r in records}), f"{stream}: duplicates"
-        assert {r["id"]: without_nulls(r) for r in records} == expected, stream
+        assert len(records) == len({record_key(r, keys[stream]) for r in records}), f"{stream}: duplicates"
+        assert {record_key(r, keys[stream]): without_nulls(r) for r in records} == expected, stream
         assert output.statuses(stream)[-1] == "COMPLETE"
 
 
@@ -80,14 +80,15 @@ def test_given_the_state_of_a_first_run_when_assets_change_then_a_second_run_ret
     changed = summary["asset_updates"]
     second = run("read", everything_config, catalog, state=first.latest_state())
     assert second.failure is None
+    keys = primary_keys(catalog)
     kinds = {"campaigns": "smartCampaigns", "email": "emails", "landing_pages": "landingPages", "lists": "staticLists", "programs": "programs", "segmentation": "segmentation", "segments": "segments"}
     for stream in streams:
         got = {r["id"] for r in second.records(stream)}
         updated = set(changed.get(kinds[stream], []))
         assert updated, f"the tick changed no {stream}: the test would prove nothing for it"
         assert updated <= got, stream
-        now = {row["id"]: without_nulls(row) for row in truth(marketo_emulator, stream)}
-        assert all(without_nulls(r) == now[r["id"]] for r in second.records(stream) if r["id"] in updated), stream  # their new values
+        now = {record_key(row, keys[stream]): without_nulls(row) for row in truth(marketo_emulator, stream)}
+        assert all(without_nulls(r) == now[record_key(r, keys[stream])] for r in second.records(stream) if r["id"] in updated), stream  # their new values
         assert got <= updated | on_the_cursor(first.records(stream), stream), stream  # only the changes (and records sitting exactly on the cursor)
 
 
@@ -118,3 +119,20 @@ def test_given_two_streams_of_one_endpoint_when_read_then_it_is_called_once(mark
     assert output.failure is None, output.errors
     assert len(marketo_emulator.journal.calls(endpoint="/rest/v1/activities/types.json")) == 1
     assert len(marketo_emulator.journal.calls(endpoint="/rest/asset/v1/segmentation.json")) <= 2  # a page, and the repeat that shows the end
+
+
+def test_given_an_unexpected_value_in_a_rest_record_when_read_then_the_error_names_stream_record_field_and_value(marketo_emulator, everything_config):
+    import json
+
+    from integration_tests.marketo_emulator import FaultRule
+
+    body = {"success": True, "errors": [], "warnings": [], "requestId": "1#1",
+            "result": [{"id": 1001, "name": "Webinar", "createdAt": "2024-01-01T00:00:00Z+0000", "updatedAt": "last Tuesday"}]}
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/asset/v1/programs.json", http_status=200, body=json.dumps(body), content_type="application/json", times=1))
+    catalog = configured_catalog(discover(everything_config), ["programs"], mode="full_refresh")
+    output = run("read", everything_config, catalog)
+    message = output.errors[-1]["message"]
+    assert output.failure is not None
+    for part in ("programs", "1001", "updatedAt", "last Tuesday", "not a datetime"):
+        assert part in message, message
+    assert "ValueError" not in message

@@ -7,7 +7,10 @@ from integration_tests.marketo_emulator import FaultRule
 
 STREAMS = {
     "campaigns", "email", "landing_pages", "lists", "programs", "segmentation", "segments",
+    "forms", "email_templates", "snippets", "smart_lists", "smart_campaigns", "program_tokens", "channels",
+    "channel_progression_statuses", "tags", "folders",
     "lead_activity_types", "lead_activity_type_attributes", "leads", "lead_activities", "lead_activity_attributes",
+    "program_members",
 }
 
 
@@ -68,7 +71,13 @@ def test_given_the_daily_quota_is_used_up_when_check_then_it_says_so(marketo_emu
 def test_given_the_instance_when_discover_then_every_stream_and_typed_lead_columns(marketo_emulator):
     output = run("discover", emulator_config(marketo_emulator))
     streams = {stream["name"]: stream for stream in output.catalog["streams"]}
-    assert set(streams) == STREAMS
+    types = marketo_emulator.truth.activity_types()
+    per_type = {name for name in streams if name.startswith("activities_")}
+    assert set(streams) - per_type == STREAMS and len(per_type) == len(types)  # one stream per activity type
+    form = streams["activities_fill_out_form"]["json_schema"]["properties"]
+    assert form["webpage_id"]["type"] == ["null", "integer"] and "client_ip_address" in form
+    assert form["form_fields"]["type"] == ["null", "string"] and form["activity_date"]["format"] == "date-time"
+    assert streams["activities_fill_out_form"]["default_cursor_field"] == ["activity_date"]
     leads = streams["leads"]["json_schema"]["properties"]
     assert leads["id"] == {"type": "integer"}
     assert leads["seat_count"]["type"] == ["null", "integer"]

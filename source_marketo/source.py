@@ -26,7 +26,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from source_marketo.components import checks
 from source_marketo.components.bulk.catalog import bulk_catalog_streams
 from source_marketo.components.bulk.records import RawRecords
-from source_marketo.components.bulk.sync import BULK_STREAMS, BulkSync
+from source_marketo.components.bulk.sync import BulkSync, is_bulk_stream
 from source_marketo.components.clock import Clock, SystemClock
 from source_marketo.components.summary import run_summary
 from source_marketo.components.errors import MarketoFailure, user_message
@@ -97,7 +97,7 @@ class SourceMarketo(YamlDeclarativeSource):
         state: Optional[List[AirbyteStateMessage]] = None,
     ) -> Iterator[AirbyteMessage]:
         runtime = self.runtime
-        rest = [configured for configured in catalog.streams if configured.stream.name not in BULK_STREAMS]
+        rest = [configured for configured in catalog.streams if not is_bulk_stream(configured.stream.name)]
         failures: List[Tuple[str, str, FailureType]] = []  # (stream, message, failure type)
         if rest:
             try:

@@ -66,7 +66,7 @@ def make_lane(states, selected=(ACTIVITIES,), types=TYPES):
     lane = ActivitiesLane(context, types)
     lane.emitted = []  # (window, types, streams) per file read
 
-    def read(rows, targets):
+    def read(rows, targets, boundary=None):
         lane.emitted.append((rows.job.spec.window, rows.job.spec.activity_type_ids, tuple(targets)))
         return iter(())
 

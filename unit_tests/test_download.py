@@ -121,3 +121,9 @@ def test_given_a_range_continuation_that_is_an_html_page_when_resuming_then_it_i
     ])
     body, stream = read_all(client)
     assert body == DATA.replace(b"\x00", b"") and client.ranges == [None, "bytes=100-", "bytes=100-"]
+
+
+def test_given_a_drop_after_the_last_byte_when_downloading_then_the_file_is_done_without_asking_for_more():
+    client = FakeClient([Reply(Response(200, DATA, break_after=len(DATA)), None, OK)])  # breaks once every byte is in
+    body, _ = read_all(client)
+    assert body == DATA.replace(b"\x00", b"") and client.ranges == [None]  # no Range past the end (Marketo: 416)

@@ -110,13 +110,15 @@ def test_given_an_access_denied_code_when_classified_then_the_problem_is_permiss
         ("text/html", b"id,email\n", False),
         ("text/csv", b"  <!DOCTYPE html><html><body>502</body></html>", False),
         ("application/octet-stream", b"<html><head>", False),
+        ("text/csv", b"\xef\xbb\xbf<!DOCTYPE html><html>", False),  # behind a UTF-8 byte order mark
+        ("text/csv", b'{"requestId":"1#1","success":false,"errors":[{"code":"601"}]}', False),  # an envelope in the file's place
     ],
 )
 def test_given_an_export_body_when_classified_then_an_html_page_is_never_read_as_rows(content_type, first_bytes, is_export):
     decision = classify_export_body(200, content_type, first_bytes, "/bulk/v1/leads/export/x/file.json")
     assert (decision is None) == is_export
     if decision is not None:
-        assert decision.action is Action.RETRY and "HTML" in decision.reason
+        assert decision.action is Action.RETRY and ("HTML" in decision.reason or "JSON" in decision.reason)
 
 
 def test_given_http_200_when_classified_by_status_then_the_body_decides():

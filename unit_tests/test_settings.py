@@ -67,6 +67,25 @@ def test_given_a_bad_setting_when_parsed_then_a_config_error_says_what_to_fix(ch
     assert raised.value.failure_type.value == "config_error"
 
 
+@pytest.mark.parametrize(
+    "value, advice",
+    [
+        ("https://app-ab12.marketo.com", "Use https://<munchkin id>.mktorest.com"),
+        ("https://app-ab12.marketo.com/#MM0A1", "Use https://<munchkin id>.mktorest.com"),
+        ("http://engage-ab.marketo.com", "Use https://<munchkin id>.mktorest.com"),
+        ("app-sj01.marketo.com", "Use https://<munchkin id>.mktorest.com"),
+        ("https://123-abc-456.marketo.com/rest", "Use https://123-ABC-456.mktorest.com"),
+        ("https://marketo.com", "Use https://<munchkin id>.mktorest.com"),
+    ],
+)
+def test_given_a_marketo_ui_host_when_parsed_then_a_config_error_points_to_the_rest_base_url(value, advice):
+    with pytest.raises(ConfigError) as raised:
+        settings(munchkin_id=value)
+    assert "Marketo's web interface, not of its REST API" in raised.value.message
+    assert advice in raised.value.message and "Admin > Integration > Munchkin" in raised.value.message
+    assert raised.value.failure_type.value == "config_error"
+
+
 def test_given_all_activity_types_when_parsed_then_none_means_every_type():
     assert settings(activity_type_ids="all").activity_type_ids is None
     assert settings(activity_type_ids=[37, 12, 12]).activity_type_ids == (12, 37)

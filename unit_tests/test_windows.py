@@ -43,8 +43,23 @@ def test_given_only_a_guess_and_a_tight_budget_when_a_job_is_in_flight_then_the_
     assert windows.next_window(room(reserved=100 * MB, in_flight=1)) is Hold.WAIT
 
 
+def test_given_a_rate_from_one_window_and_a_plan_that_may_not_fit_today_when_a_job_is_in_flight_then_one_at_a_time():
+    windows = plan(learned=6 * MB, samples=1)  # 70 days left x 6 MB x 1.25 > what is free: growth still unknown
+    assert isinstance(windows.next_window(room()), Window)
+    assert windows.next_window(room(reserved=75 * MB, in_flight=1)) is Hold.WAIT
+    windows.learn(Window(START, START + timedelta(days=1)), 9 * MB, records=10)  # a second window: growth 1.5
+    assert windows.samples == 2 and windows.growth == 1.5
+    assert isinstance(windows.next_window(room(reserved=75 * MB, in_flight=1)), Window)
+
+
+def test_given_survey_evidence_of_newer_denser_data_when_the_learned_rate_is_lower_then_estimates_keep_the_evidence():
+    windows = plan(evidence=10 * MB)
+    windows.learn(Window(START, START + timedelta(days=30)), 30 * 1024, records=100)  # the sparse beginning
+    assert windows.estimate(Window(START, START + timedelta(days=1))) == int(10 * MB * 2.0)
+
+
 def test_given_little_budget_left_when_planning_then_each_job_gets_half_of_it():
-    windows = plan(learned=10 * MB)
+    windows = plan(learned=10 * MB, samples=2)
     window = windows.next_window(room(left=50 * MB))  # half of 50 MB at 10 MB a day x 2 (the margin near the cap)
     assert size(window) == timedelta(days=1.25)
     assert windows.estimate(window) <= 25 * MB
@@ -193,9 +208,23 @@ def test_given_a_census_when_the_budget_is_tight_then_windows_are_cut_to_the_row
     first = windows.next_window(room(left=700_000, cap=700_000))  # half: 350 kB, 304 rows at 1000 B x 1.15
     assert first.start == START and first.end == START + timedelta(days=20, seconds=-1)  # all of day 0, none of day 20
     assert windows.estimate(first) == int(100 * 1000 * 1.15)
-    # The dense minute alone (900 rows, 1 MB) is more than half of what is left: wait for the running job, then stop.
+    # The dense minute alone (900 rows, 1 MB) is more than half of what is left: wait for the running job...
     assert windows.next_window(room(left=700_000, cap=700_000, reserved=windows.estimate(first), in_flight=1)) is Hold.WAIT
-    assert windows.next_window(room(left=700_000 - 100_000, cap=700_000)) is Hold.STOP
+    # ... and more than a whole day's cap: no day could export it (the lane says so instead of stopping every day)
+    assert windows.next_window(room(left=700_000 - 100_000, cap=700_000)) is Hold.NEVER
+
+
+def test_given_a_census_minute_over_half_of_the_day_when_nothing_runs_then_it_goes_alone():
+    windows = plan(learned=1.0, bytes_per_row=1000.0)
+    windows.census = census(START, [(24 * 60 * 2, 900)])
+    window = windows.next_window(room(left=1_200_000, cap=1_200_000))  # 1.03 MB: not in half, but alone it fits
+    assert isinstance(window, Window) and window.start == START and windows.estimate(window) <= 1_200_000
+
+
+def test_given_census_rows_dated_outside_the_span_when_counted_then_they_count_at_its_nearer_end():
+    """The filter sees any field's change, the column standard fields only: such a lead is in the span's export."""
+    counted = census(START, [(-600, 4), (10, 1)])  # four leads whose visible updatedAt is ten hours before the span
+    assert counted.rows(START, START + timedelta(minutes=5)) == 4
 
 
 def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():
@@ -205,3 +234,8 @@ def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():
     assert counted.end_for(START, START + timedelta(days=1), 5) == START + timedelta(minutes=20, seconds=-1)
     assert counted.end_for(START, START + timedelta(days=1), 1) == START  # the first minute alone is over
     assert counted.end_for(START, START + timedelta(days=1), 100) == START + timedelta(days=1)
+
+
+def test_given_a_job_running_in_the_other_slot_when_the_next_is_sized_then_it_may_take_all_that_is_free():
+    alone, beside = room(left=50 * MB, reserved=10 * MB), Room(left_today=50 * MB, reserved=10 * MB, cap=500 * MB, in_flight=1, running=1)
+    assert alone.share == 25 * MB and beside.share == 40 * MB  # half of the day alone (so a second can run); beside one, the rest

@@ -5,13 +5,17 @@ holds), not a recording of the connector. Records are selected the documented wa
 "Streams") and converted with the connector's documented record shapes, as the repository's REST and
 bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_tests.bulk_expectations``):
 
-* asset and lead-database streams: every item updated at or after ``start_date``;
+* incremental asset and lead-database streams: every item updated at or after ``start_date``;
+* ``program_tokens``, ``tags`` (full refresh only: no dates): every token of every program, every tag type;
 * ``lead_activity_types``, ``lead_activity_type_attributes``: every activity type of the instance;
 * ``leads``: live leads updated at or after ``start_date`` (every discovered column), plus one row with
-  ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback): leads
-  removed before a first read were never emitted and get no such row;
+  ``deleted_at`` for each lead deleted or merged away since the read began (less the lookback), with
+  ``merged_into_lead_id`` for a merged one: leads removed before a first read were never emitted and
+  get no such row;
 * ``lead_activities``, ``lead_activity_attributes``: activities of the configured types since
-  ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days).
+  ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days);
+* ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column;
+* ``program_members``: every member of every program (a first sync takes them all, whatever the start date).
 
 ``tools/generate_expected_records.py`` writes them to the file named by acceptance-test-config.yml.
 """
@@ -24,14 +28,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from integration_tests.acceptance.environment import EMITTED_AT
 from integration_tests.acceptance.runner import comparable
-from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads
+from integration_tests.asset_truth import ASSET_STREAMS, asset_rows
+from integration_tests.bulk_expectations import expected_activities, expected_attributes, expected_leads, expected_per_type
+from source_marketo.components.naming import display_snake_case, snake_case
 from source_marketo.components import shapes
 from source_marketo.components.bulk.sync import SETTLE
 from source_marketo.components.types import format_datetime, parse_datetime, rfc3339, to_integer
 
 DELETE_LEAD = 37
 DEFAULT_ACTIVITY_TYPE_IDS = "12,13,32,37"
-ASSET_KINDS = {"email": "emails", "landing_pages": "landingPages", "programs": "programs", "segmentation": "segmentation", "segments": "segments"}
 
 
 def activity_type_ids(config: Mapping[str, Any]) -> Optional[List[int]]:
@@ -55,34 +60,43 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
         "lead_activity_types": [shapes.activity_type(item) for item in truth.activity_types()],
         "lead_activity_type_attributes": [row for item in truth.activity_types() for row in shapes.activity_type_attributes(item)],
     }
-    for stream, kind in ASSET_KINDS.items():
-        expected[stream] = since_start(shapes.SHAPES[stream](item) for item in truth.assets(kind))
+    incremental = {stream["name"] for stream in catalog["streams"] if "incremental" in stream.get("supported_sync_modes", [])}
+    for stream in ASSET_STREAMS:
+        rows = asset_rows(emulator, stream)
+        expected[stream] = since_start(rows) if stream in incremental else rows
 
     leads = list(expected_leads(emulator, schemas["leads"], since=start).values())
     columns = list(schemas["leads"]["properties"])
-    removed = [(item["id"], item["deletedAt"]) for item in truth.deleted_leads()] + [(item["id"], item["mergedAt"]) for item in truth.merged_leads()]
+    removed = [(item["id"], item["deletedAt"], None) for item in truth.deleted_leads()] + [(item["id"], item["mergedAt"], item["mergedInto"]) for item in truth.merged_leads()]
     lookback = timedelta(minutes=int(config.get("lookback_minutes", 60)))
     first_scan = format_datetime((emulator.clock.now() - SETTLE - lookback).replace(microsecond=0))
-    for lead_id, when in removed:
+    for lead_id, when, winner in removed:
         if rfc3339(when) >= max(start, first_scan):
-            leads.append({**{column: None for column in columns}, "id": lead_id, "updated_at": rfc3339(when), "deleted_at": rfc3339(when)})
+            leads.append({**{column: None for column in columns}, "id": lead_id, "updated_at": rfc3339(when), "deleted_at": rfc3339(when), "merged_into_lead_id": winner})
     expected["leads"] = leads
 
+    retained = format_datetime(emulator.clock.now().replace(microsecond=0) - timedelta(days=emulator.options.deleted_leads_retention_days))
+    deletes = [{
+        "id": str(item.get("marketoGUID") or item.get("id")),
+        "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
+        "lead_id": to_integer(item.get("leadId")),
+        "campaign_id": item.get("campaignId"),
+        "primary_attribute_value_id": item.get("primaryAttributeValueId"),
+        "primary_attribute_value": item.get("primaryAttributeValue"),
+        "activity_type_id": DELETE_LEAD,
+        "activity_date": rfc3339(item.get("activityDate")),
+    } for item in truth.activities(type_ids=[DELETE_LEAD], since=max(start, retained))]
     expected["lead_activities"] = list(expected_activities(emulator, types, start).values())
     if types is None or DELETE_LEAD in types:
-        retained = format_datetime(emulator.clock.now().replace(microsecond=0) - timedelta(days=emulator.options.deleted_leads_retention_days))
-        for item in truth.activities(type_ids=[DELETE_LEAD], since=max(start, retained)):
-            expected["lead_activities"].append({
-                "id": str(item.get("marketoGUID") or item.get("id")),
-                "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
-                "lead_id": to_integer(item.get("primaryAttributeValueId") or item.get("leadId")),
-                "campaign_id": item.get("campaignId"),
-                "primary_attribute_value_id": item.get("primaryAttributeValueId"),
-                "primary_attribute_value": item.get("primaryAttributeValue"),
-                "activity_type_id": DELETE_LEAD,
-                "activity_date": rfc3339(item.get("activityDate")),
-            })
+        expected["lead_activities"] += deletes
     expected["lead_activity_attributes"] = list(expected_attributes(emulator, types, start).values())
+    for activity_type in truth.activity_types():  # one stream per type: every activity of it, whatever the setting
+        stream = "activities_" + display_snake_case(activity_type["name"])
+        if activity_type["id"] == DELETE_LEAD:
+            expected[stream] = deletes
+        else:
+            expected[stream] = list(expected_per_type(emulator, activity_type["id"], start).values())
+    expected["program_members"] = [{snake_case(key): value for key, value in member.items()} for member in truth.program_members()]
     return {stream: records for stream, records in expected.items() if stream in schemas}
 
 

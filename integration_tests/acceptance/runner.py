@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from integration_tests.acceptance.environment import AnchoredClock
 from integration_tests import harness
 from integration_tests.harness import Output
+from source_marketo.catalog import configure as configure_catalog
 from source_marketo.components.types import parse_datetime
 
 # Keys of acceptance-test-config.yml entries, per section, and who reads them. The CDK's suites reject
@@ -61,17 +62,7 @@ def discover(config: Mapping[str, Any]) -> Dict[str, Any]:
 
 def configure(streams: Iterable[Mapping[str, Any]], mode: str) -> Dict[str, Any]:
     """A configured catalog of ``streams`` (AirbyteStream dicts), incremental where ``mode`` says and the stream can."""
-    configured = []
-    for stream in streams:
-        incremental = mode == "incremental" and "incremental" in stream["supported_sync_modes"]
-        configured.append({
-            "stream": dict(stream),
-            "sync_mode": "incremental" if incremental else "full_refresh",
-            "destination_sync_mode": "append_dedup" if incremental else "overwrite",
-            "cursor_field": list(stream.get("default_cursor_field") or []) if incremental else [],
-            "primary_key": stream.get("source_defined_primary_key") or [],
-        })
-    return {"streams": configured}
+    return configure_catalog(list(streams), full_refresh=mode != "incremental")
 
 
 def full_refresh_only(catalog: Mapping[str, Any]) -> Dict[str, Any]:

@@ -35,6 +35,15 @@ def _truth(emulator, sub: str, params: dict):
         return truth.lead(int(sub.rsplit("/", 1)[1]))
     if sub.startswith("/assets/"):
         return truth.assets(sub.rsplit("/", 1)[1])
+    if sub.startswith("/program/"):
+        return truth.program(int(sub.rsplit("/", 1)[1]))
+    if sub.startswith("/form_fields/"):
+        return truth.form_fields(int(sub.rsplit("/", 1)[1]), params.get("status"))
+    if sub == "/program_members" or sub.startswith("/program_members/"):
+        tail = sub[len("/program_members"):].strip("/")
+        return truth.program_members(int(tail) if tail else None)
+    if sub.startswith("/custom_objects/"):
+        return truth.custom_objects(sub.rsplit("/", 1)[1])
     if sub.startswith("/tokens/"):
         return truth.tokens(int(sub.rsplit("/", 1)[1]))
     if sub == "/activities":

@@ -5,12 +5,20 @@ Shapes worth knowing: datetimes end in `Z+0000`; programs/emails/landing pages/s
 `folder{type,value,folderName}` while static lists, smart lists and smart campaigns use
 `folder{id,type}`; landing pages have an upper-case `URL`; header fields of emails are
 `{type,value}` objects and may be null.
+
+Emails and landing pages have versions (marketo-api.md §5.3, §5.4): an approved asset being edited
+has a draft beside it, under the same id, with a later `updatedAt`; an asset never approved is a
+draft only. Browse returns both versions. Each record keeps its times in ms as `_createdMs` and
+`_updatedMs` (private keys, never served).
 """
 from __future__ import annotations
+
+import copy
 
 from . import content as c
 from .hashing import seeded_rng
 from .leadgen import DAY_MS
+from .timefmt import rest_datetime
 
 INSTANCE = "https://app-emu1.marketo.com"
 WORKSPACES = ["Default", "Default", "Default", "EMEA", "North America"]
@@ -23,23 +31,22 @@ TOPICS = ["Q3 Webinar", "Product Launch", "Newsletter", "Trade Show", "Onboardin
           "Customer \"Love\" Week", "年末セール", "Partner Summit"]
 
 
-class AssetTimes:
-    """createdAt/updatedAt in ms per asset, kept beside the rendered records."""
-
-    def __init__(self) -> None:
-        self.created: dict[tuple[str, int], int] = {}
-        self.updated: dict[tuple[str, int], int] = {}
+VERSIONED = ("emails", "landingPages")  # kinds with approved and draft versions
+# Shares of emails and landing pages with a draft beside the approved version, and never approved
+# (draft only): this emulator's choice, Marketo publishes no figures.
+DRAFT_BESIDE_APPROVED = 0.2
+DRAFT_ONLY = 0.05
 
 
 def generate(seed: int, counts: dict[str, int], anchor_ms: int, hostile: bool):
-    """Returns (records by kind, times, tokens by program id)."""
+    """Returns (records by kind, tokens by program id)."""
     rng = seeded_rng(seed, "assets")
-    times = AssetTimes()
+    times: dict[tuple[str, int], tuple[int, int]] = {}
 
     def stamp(kind: str, asset_id: int) -> None:
         created = anchor_ms - rng.randint(2, 700) * DAY_MS - rng.randint(0, 86_399) * 1000
         updated = created if rng.random() < 0.3 else rng.randint(created, anchor_ms - 3_600_000) // 1000 * 1000
-        times.created[(kind, asset_id)], times.updated[(kind, asset_id)] = created, updated
+        times[(kind, asset_id)] = created, updated
 
     def text(value: str) -> str:
         return c.hostile_or(value, rng.randrange(256), hostile)
@@ -55,7 +62,44 @@ def generate(seed: int, counts: dict[str, int], anchor_ms: int, hostile: bool):
     kinds["staticLists"] = [_list(rng, "staticLists", 1016 + i, programs, text, stamp) for i in range(counts["staticLists"])]
     kinds["smartLists"] = [_list(rng, "smartLists", 3001 + i, programs, text, stamp) for i in range(counts["smartLists"])]
     tokens = {p["id"]: _tokens(rng, p) for p in kinds["programs"]}
-    return kinds, times, tokens
+    for kind, records in kinds.items():
+        for record in records:
+            record["_createdMs"], record["_updatedMs"] = times[(kind, record["id"])]
+    # Its own random stream: the versions change nothing else of the seeded catalogue.
+    _add_versions(seeded_rng(seed, "asset-versions"), kinds, anchor_ms)
+    return kinds, tokens
+
+
+def _add_versions(rng, kinds: dict[str, list[dict]], anchor_ms: int) -> None:
+    """Emails and landing pages: most approved, some with a newer draft beside, a few draft only."""
+    for kind in VERSIONED:
+        records = []
+        for record in kinds[kind]:
+            roll = rng.random()
+            record["status"] = "draft" if roll < DRAFT_ONLY else "approved"
+            records.append(record)
+            if DRAFT_ONLY <= roll < DRAFT_ONLY + DRAFT_BESIDE_APPROVED:
+                edited = rng.randint(record["_updatedMs"] // 1000 + 1, (anchor_ms - 60_000) // 1000) * 1000
+                records.append(draft_of(kind, record, edited))
+        kinds[kind] = records
+
+
+def draft_of(kind: str, approved: dict, at_ms: int) -> dict:
+    """The draft an edit of an approved email or landing page makes: same id, edited content, newer."""
+    draft = copy.deepcopy(approved)
+    draft.update(status="draft", _updatedMs=at_ms)
+    edit_draft(kind, draft, at_ms)
+    return draft
+
+
+def edit_draft(kind: str, draft: dict, at_ms: int) -> None:
+    """A draft is edited (again): its updatedAt moves and its content changes."""
+    draft["_updatedMs"] = at_ms
+    draft["description"] = f"Draft edited {rest_datetime(at_ms)}"
+    if kind == "emails" and draft.get("subject"):
+        draft["subject"]["value"] = draft["subject"]["value"].split(" (edited")[0] + f" (edited {rest_datetime(at_ms)[:10]})"
+    elif kind == "landingPages":
+        draft["title"] = draft["title"].split(" (edited")[0] + f" (edited {rest_datetime(at_ms)[:10]})"
 
 
 def _folder(rng, programs) -> dict:
@@ -93,7 +137,8 @@ def _email(rng, eid, programs, text, stamp) -> dict:
             "fromEmail": {"type": "Text", "value": from_email} if from_email else None,
             "replyEmail": {"type": "Text", "value": from_email} if from_email else None,
             "folder": folder, "operational": rng.random() < 0.1, "textOnly": rng.random() < 0.05,
-            "publishToMSI": False, "webView": rng.random() < 0.7, "status": rng.choice(["approved", "approved", "draft"]),
+            "publishToMSI": False, "webView": rng.random() < 0.7,
+            "status": rng.choice(["approved", "approved", "draft"]),  # drawn to keep the seeded catalogue; _add_versions decides
             "template": rng.choice([None, 1001, 1002, 1005]), "workspace": rng.choice(WORKSPACES),
             "isOpenTrackingDisabled": False, "version": rng.choice([1, 2, 2]), "autoCopyToText": rng.random() < 0.8,
             "ccFields": [], "preHeader": rng.choice([None, "Preview text, short"])}
@@ -104,7 +149,8 @@ def _landing_page(rng, lid, programs, text, stamp) -> dict:
     slug = f"lp-{lid}"
     return {"id": lid, "name": f"{rng.choice(TOPICS)} LP {lid}", "description": text(rng.choice(["", "Registration page"])),
             "createdAt": None, "updatedAt": None, "folder": _folder(rng, programs), "workspace": rng.choice(WORKSPACES),
-            "status": rng.choice(["approved", "draft"]), "template": rng.choice([1, 2, 7]),
+            "status": rng.choice(["approved", "draft"]),  # drawn to keep the seeded catalogue; _add_versions decides
+            "template": rng.choice([1, 2, 7]),
             "title": text(rng.choice(["Register now", "Webinar: \"Ops, at scale\"", "ダウンロード"])),
             "keywords": rng.choice([None, "marketing, automation"]), "robots": rng.choice(["index, nofollow", "index, follow", "noindex, nofollow"]),
             "formPrefill": rng.random() < 0.5, "mobileEnabled": rng.random() < 0.6,

@@ -5,13 +5,20 @@ createdAt | updatedAt | staticListId | staticListName | smartListId | smartListN
 smart-list filters answer 1035 on a subscription without them. Activities: `createdAt` required,
 optional `activityTypeIds` (Delete Lead 37 is not exportable), `primaryAttributeValueIds` or
 `primaryAttributeValues` (<= 50, need activityTypeIds), optional `fields` among the default columns
-and `actionResult`. Date ranges: ISO-8601 without milliseconds, at most 31 days.
+and `actionResult`. Program members: `fields` required (program member fields, and lead fields,
+which are exported from the lead), filter `programId` or `programIds` (at most 10), optional
+`isExhausted`, `nurtureCadence` (paus|pause|norm), `statusNames` (each must be a status of one of
+the programs' channels: else 1003 "Invalid Data"), `updatedAt` (1035 when unsupported); ANDed.
+Custom objects: `fields` required (the object's fields), exactly one filter of updatedAt |
+staticListId | staticListName | smartListId | smartListName (the smart-list ones answer 1035 on a
+subscription without them). Date ranges: ISO-8601 without milliseconds, at most 31 days.
 """
 from __future__ import annotations
 
 from .activity_types import BY_ID as TYPES, DEFAULT_EXPORT_FIELDS, DELETE_LEAD, OPTIONAL_EXPORT_FIELDS
 from .envelope import MarketoError
 from .fields import BY_REST_NAME, NOT_EXPORTABLE_TYPES
+from .memberfields import BY_NAME as MEMBER_FIELDS
 from .timefmt import BadDatetime, parse_input
 
 LEAD_FILTERS = ("createdAt", "updatedAt", "staticListId", "staticListName", "smartListId", "smartListName")
@@ -121,4 +128,83 @@ def activity_request(body, max_types: int = 0) -> tuple[str, dict]:
         raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
     request.update({"fields": list(fields), "filter": {"createdAt": _window(filters["createdAt"], "createdAt")},
                     "activityTypeIds": type_ids, "primaryAttributeValueIds": [int(i) for i in ids] if ids else None})
+    return fmt, request
+
+
+MEMBER_FILTERS = ("programId", "programIds", "isExhausted", "nurtureCadence", "statusNames", "updatedAt")
+MAX_PROGRAM_IDS = 10
+
+
+def program_member_request(body, profiles: dict, updated_at_filter: bool) -> tuple[str, dict]:
+    fmt, request = _common(body)
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not fields:
+        raise MarketoError("1003", "fields is required")
+    bad = [str(f) for f in fields if f not in MEMBER_FIELDS and (f not in BY_REST_NAME or
+                                                                 BY_REST_NAME[f].data_type in NOT_EXPORTABLE_TYPES)]
+    if bad:
+        raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
+    filters = request["rawFilter"]
+    unknown = [key for key in filters if key not in MEMBER_FILTERS]
+    if unknown:
+        raise MarketoError("1003", f"Invalid filter(s): {', '.join(map(str, unknown))}")
+    if ("programId" in filters) == ("programIds" in filters):
+        raise MarketoError("1003", "Exactly one of programId and programIds is required")
+    many = "programIds" in filters
+    ids = filters["programIds"] if many else [filters["programId"]]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) or str(i).isdigit() for i in ids):
+        raise MarketoError("1003", "programIds must be a list of program ids")
+    ids = [int(i) for i in ids]
+    if len(ids) > MAX_PROGRAM_IDS:
+        raise MarketoError("1003", f"programIds accepts at most {MAX_PROGRAM_IDS} program ids, {len(ids)} given")
+    missing = [i for i in ids if i not in profiles]
+    if missing:
+        raise MarketoError("1003", f"Program {missing[0]} not found")
+    spec: dict = {"programIds": ids, "withProgramColumn": many}
+    if "isExhausted" in filters:
+        if not isinstance(filters["isExhausted"], bool):
+            raise MarketoError("1003", "isExhausted must be a boolean")
+        spec["isExhausted"] = filters["isExhausted"]
+    if "nurtureCadence" in filters:
+        cadence = {"paus": "paus", "pause": "paus", "norm": "norm"}.get(str(filters["nurtureCadence"]).lower())
+        if cadence is None:
+            raise MarketoError("1003", f"Invalid nurtureCadence: {filters['nurtureCadence']}")
+        spec["nurtureCadence"] = cadence
+    if "statusNames" in filters:
+        names = filters["statusNames"]
+        if not isinstance(names, list) or not names:
+            raise MarketoError("1003", "statusNames must be a list of status names")
+        known = set().union(*(profiles[i].status_names() for i in ids))
+        if any(str(name) not in known for name in names):
+            raise MarketoError("1003", "Invalid Data")
+        spec["statusNames"] = [str(name) for name in names]
+    if "updatedAt" in filters:
+        if not updated_at_filter:
+            raise MarketoError("1035", "Unsupported filter type for target subscription")
+        spec["updatedAt"] = _window(filters["updatedAt"], "updatedAt")
+    request.update({"fields": list(fields), "filter": spec})
+    return fmt, request
+
+
+CUSTOM_OBJECT_FILTERS = ("updatedAt", "staticListId", "staticListName", "smartListId", "smartListName")
+
+
+def custom_object_request(body, object_type, assets, smart_list_filters: bool) -> tuple[str, dict]:
+    fmt, request = _common(body)
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not fields:
+        raise MarketoError("1003", "fields is required")
+    bad = [str(f) for f in fields if f not in object_type.field_names]
+    if bad:
+        raise MarketoError("1003", f"Invalid field(s): {', '.join(bad)}")
+    filters = request["rawFilter"]
+    chosen = [key for key in filters if key in CUSTOM_OBJECT_FILTERS]
+    if len(chosen) != 1 or len(filters) != 1:
+        raise MarketoError("1003", "Exactly one filter of updatedAt, staticListId, staticListName, smartListId, "
+                                   "smartListName is required")
+    key = chosen[0]
+    if key.startswith("smartList") and not smart_list_filters:
+        raise MarketoError("1035", "Unsupported filter type for target subscription")
+    value = _window(filters[key], key) if key == "updatedAt" else _lead_filter(key, filters[key], assets)
+    request.update({"fields": list(fields), "filter": normalise_lead_filter({key: value})})
     return fmt, request

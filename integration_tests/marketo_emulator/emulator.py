@@ -19,7 +19,7 @@ from .occupancy import occupancy
 from .options import EmulatorOptions
 from .server import ServerThread
 from .state import OTHER_CLIENT, State
-from .ticker import Ticker
+from .ticker import LATER_DEFAULTS, Ticker
 from .timefmt import rest_datetime, to_ms
 from .truth import Truth
 
@@ -120,8 +120,13 @@ class MarketoEmulator:
 
     # -- shaping the world -------------------------------------------------------------------
     def tick(self, seconds: float = 3600, new_leads=None, updated_leads=None, deleted_leads=None, merged_leads=None,
-             new_activities=None, asset_updates=None) -> dict:
-        """Move the clock forward and change the data in between (see ticker.py). Returns a summary."""
+             new_activities=None, asset_updates=None, **later) -> dict:
+        """Move the clock forward and change the data in between (see ticker.py). Returns a summary.
+
+        `later`: counts of the kinds added later (ticker.LATER_DEFAULTS), e.g. other_asset_updates=2."""
+        unknown = set(later) - set(LATER_DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown tick counts: {', '.join(sorted(unknown))}")
         state = self.state
         with state.lock:
             start = max(state.last_event_ms, state.now_ms())
@@ -129,8 +134,10 @@ class MarketoEmulator:
             end = max(start, state.now_ms())
             state.ticks += 1
             counts = {"new_leads": new_leads, "updated_leads": updated_leads, "deleted_leads": deleted_leads,
-                      "merged_leads": merged_leads, "new_activities": new_activities, "asset_updates": asset_updates}
-            summary = Ticker(state).tick(start, end, counts, seeded_rng(self.options.seed, "tick", state.ticks))
+                      "merged_leads": merged_leads, "new_activities": new_activities, "asset_updates": asset_updates,
+                      **later}
+            summary = Ticker(state).tick(start, end, counts, seeded_rng(self.options.seed, "tick", state.ticks),
+                                         seeded_rng(self.options.seed, "tick-later", state.ticks))
             state.last_event_ms = end
             return summary
 

@@ -91,6 +91,35 @@ def export_activities(path: str, activities: ActivityView, start_ms: int, end_ms
     return sink.close(count)
 
 
+PLAIN_TYPES = {"integer", "float", "currency", "percent", "score", "date", "datetime"}  # never quoted
+
+
+def export_records(path: str, records, fields: list[str], headers: dict[str, str], delimiter: str,
+                   types: dict[str, str] | None = None) -> ExportFile:
+    """Typed REST records (custom objects) as rows of the requested fields. `types` (field -> Marketo
+    dataType) lets numbers and dates skip the quoting checks of text."""
+    sink = _Sink(path)
+    sink.write(csvfmt.header([headers.get(name, name) for name in fields], delimiter))
+    cell = csvfmt.cell
+    renderers = [_plain if (types or {}).get(name) in PLAIN_TYPES else (lambda v: cell(v, delimiter)) for name in fields]
+    pairs = list(zip(fields, renderers))
+    batch: list[str] = []
+    count = 0
+    for record in records:
+        batch.append(delimiter.join([render(record.get(name)) for name, render in pairs]))
+        count += 1
+        if len(batch) >= BATCH_ROWS:
+            sink.write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        sink.write("\n".join(batch) + "\n")
+    return sink.close(count)
+
+
+def _plain(value) -> str:
+    return "null" if value is None else str(value)
+
+
 def remove_quietly(path: str | None) -> None:
     if path:
         try:

@@ -28,7 +28,7 @@ DAY_MS = 86_400_000
 @dataclass
 class ExportJob:
     export_id: str
-    kind: str  # leads | activities
+    kind: str  # leads | activities | program/members | customobjects/{apiName}
     client_id: str
     format: str
     request: dict  # the create body as parsed (fields, filter, headers, ...)

@@ -31,6 +31,10 @@ class EmulatorOptions:
     # Marketo documents no maximum for a bulk activity type list; N > 0 refuses longer lists with 1003
     # (a what-if for the connector's type-list split; the real code and message are unconfirmed)
     max_bulk_activity_types: int = 0
+    program_member_updated_at_filter: bool = True  # False: 1035 for the bulk program member updatedAt filter
+    program_member_query_limit: int = 100_000  # members.json with a filter other than leadId: 1003 above it
+    program_member_export_booleans: str = "digits"  # bulk program member booleans: "digits" (1/0) or "words"
+    custom_object_types: int = 3  # how many of car_c, subscription_c, purchase_c exist (0: none)
     hostile: bool = False
     clock: Any = None  # RealClock when None
     anchor: datetime | None = None  # generated history ends here; default: the clock's now at start
@@ -110,6 +114,12 @@ DEFAULT_ASSET_COUNTS = {
     "smartCampaigns": 130,
     "staticLists": 35,
     "smartLists": 25,
+    "forms": 40,  # ids 1000-1039: the Webform IDs of the Fill Out Form activities
+    "emailTemplates": 25,  # ids 1001+: the emails' template ids 1001, 1002, 1005 among them
+    "snippets": 30,
+    "channels": 10,  # the 7 the programs name are always there
+    "tagTypes": 4,
+    "folders": 40,  # user folders, besides the system folders, the five seeded ones and the programs
 }
 
 

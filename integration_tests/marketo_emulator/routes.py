@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .handlers import activities, assets, bulk, identity, leads, stats
+from .handlers import activities, assets, bulk, customobjects, identity, leads, programmembers, stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,15 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/lists/{listId}/leads.json", leads.list_members, "leaddb"),
     _route("GET", "/rest/v1/campaigns.json", leads.campaigns, "leaddb"),
     _route("GET", "/rest/v1/campaigns/{campaignId}.json", leads.campaign_by_id, "leaddb"),
+    _route("GET", "/rest/v1/programs/members/describe.json", programmembers.describe, "leaddb"),
+    _route("GET", "/rest/v1/program/members/describe.json", programmembers.describe, "leaddb"),
+    _route("GET", "/rest/v1/programs/{programId}/members.json", programmembers.members, "leaddb"),
+    _route("GET", "/rest/v1/leads/programs/{programId}.json", programmembers.leads_of_program, "leaddb"),
+    _route("GET", "/rest/v1/customobjects.json", customobjects.listing, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/schema.json", customobjects.schema_listing, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/schema/{apiName}/describe.json", customobjects.schema_describe, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/{apiName}/describe.json", customobjects.describe, "leaddb"),
+    _route("GET", "/rest/v1/customobjects/{apiName}.json", customobjects.records, "leaddb"),
     _route("GET", "/rest/v1/activities/types.json", activities.types, "leaddb"),
     _route("GET", "/rest/v1/activities/pagingtoken.json", activities.paging_token, "leaddb"),
     _route("GET", "/rest/v1/activities.json", activities.activities, "leaddb"),
@@ -61,7 +70,7 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/stats/errors.json", stats.errors_today, "leaddb"),
     _route("GET", "/rest/v1/stats/errors/last7days.json", stats.errors_week, "leaddb"),
     _route("GET", "/rest/asset/v1/programs.json", assets.browse("programs"), "asset"),
-    _route("GET", "/rest/asset/v1/program/{id}.json", assets.by_id("programs"), "asset"),
+    _route("GET", "/rest/asset/v1/program/{id}.json", assets.program_by_id, "asset"),
     _route("GET", "/rest/asset/v1/emails.json", assets.browse("emails"), "asset"),
     _route("GET", "/rest/asset/v1/email/{id}.json", assets.by_id("emails"), "asset"),
     _route("GET", "/rest/asset/v1/landingPages.json", assets.browse("landingPages"), "asset"),
@@ -75,7 +84,22 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/asset/v1/smartLists.json", assets.browse("smartLists"), "asset"),
     _route("GET", "/rest/asset/v1/smartList/{id}.json", assets.by_id("smartLists"), "asset"),
     _route("GET", "/rest/asset/v1/folder/{id}/tokens.json", assets.tokens, "asset"),
-] + _bulk_routes("leads") + _bulk_routes("activities")
+    _route("GET", "/rest/asset/v1/forms.json", assets.browse("forms"), "asset"),
+    _route("GET", "/rest/asset/v1/form/{id}.json", assets.by_id("forms"), "asset"),
+    _route("GET", "/rest/asset/v1/form/{id}/fields.json", assets.form_fields, "asset"),
+    _route("GET", "/rest/asset/v1/emailTemplates.json", assets.browse("emailTemplates"), "asset"),
+    _route("GET", "/rest/asset/v1/emailTemplate/{id}.json", assets.by_id("emailTemplates"), "asset"),
+    _route("GET", "/rest/asset/v1/snippets.json", assets.browse("snippets"), "asset"),
+    _route("GET", "/rest/asset/v1/snippet/{id}.json", assets.by_id("snippets"), "asset"),
+    _route("GET", "/rest/asset/v1/channels.json", assets.browse("channels"), "asset"),
+    _route("GET", "/rest/asset/v1/channel/byName.json", assets.channel_by_name, "asset"),
+    _route("GET", "/rest/asset/v1/tagTypes.json", assets.browse("tagTypes"), "asset"),
+    _route("GET", "/rest/asset/v1/tagType/byName.json", assets.tag_type_by_name, "asset"),
+    _route("GET", "/rest/asset/v1/folders.json", assets.folders, "asset"),
+    _route("GET", "/rest/asset/v1/folder/byName.json", assets.folder_by_name, "asset"),  # before folder/{id}.json
+    _route("GET", "/rest/asset/v1/folder/{id}.json", assets.folder_by_id, "asset"),
+] + _bulk_routes("leads") + _bulk_routes("activities") + _bulk_routes("program/members") \
+    + _bulk_routes("customobjects/{apiName}")
 
 
 def match(path: str, method: str):

@@ -11,8 +11,10 @@ from .activities import ActivityStore, Query
 from .activitygen import ActivityFactory, AssetRefs
 from .assets import AssetStore
 from .csvfmt import DELIMITERS
+from .customobjectdefs import TYPES as CUSTOM_OBJECT_TYPES
+from .customobjects import CoFactory, CoStore
 from .emailfunnel import MailingBook
-from .exporter import export_activities, export_leads
+from .exporter import export_activities, export_leads, export_records
 from .faults import FaultSet
 from .hashing import seeded_rng
 from .identity import TokenStore
@@ -21,11 +23,13 @@ from .journal import Journal
 from .leadgen import LeadFactory
 from .leads import LeadStore
 from .limits import InFlight, RateLimiter, Usage
+from .memberexport import export_program_members
+from .programmembers import MemberFactory, MemberStore, ProgramProfile
 from .options import EmulatorOptions, asset_counts
 from .retention import RetentionPolicy
 from .ticker import seed_history
 from .timeaxis import history_starts
-from .timefmt import instant_ms, to_ms
+from .timefmt import instant_ms, rest_datetime, to_ms
 
 OTHER_CLIENT = "other-tool-client-id"  # "another tool sharing the instance" (occupies queue slots)
 
@@ -52,6 +56,9 @@ class State:
                                                 self.lead_factory, refs, options.history_shape)
         self.activities = ActivityStore(self.activity_factory, self.leads,
                                         RetentionPolicy(options.activity_retention, options.retention_days), self.now_ms)
+        self.members = MemberStore(MemberFactory(self._program_profiles(seed), self.lead_factory, anchor_ms), self.leads)
+        self.custom_objects = CoStore(CoFactory(seed, CUSTOM_OBJECT_TYPES[:max(0, options.custom_object_types)],
+                                                self.lead_factory, anchor_ms, options.hostile), self.leads)
         self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks
         clients = {options.client_id: (options.client_secret, options.api_user),
                    OTHER_CLIENT: ("other-tool-secret", "other.tool@emulator.example")}
@@ -68,6 +75,12 @@ class State:
         self.last_event_ms = anchor_ms
         if options.leads and options.history_days:
             seed_history(self, anchor_ms)
+
+    def _program_profiles(self, seed: int) -> dict[int, ProgramProfile]:
+        channels = {channel["name"]: channel for channel in self.assets.all("channels")}
+        return {program["id"]: ProgramProfile(seed, program, channels[program["channel"]],
+                                              self.assets.created_ms("programs", program["id"]))
+                for program in self.assets.all("programs")}
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
@@ -86,11 +99,31 @@ class State:
         with self.lock:
             leads = self.leads.snapshot()
             activities = self.activities.snapshot(leads) if job.kind == "activities" else None
+            members = self.members.snapshot(leads) if job.kind == "program/members" else None
+            objects = self.custom_objects.snapshot(leads) if job.kind.startswith("customobjects/") else None
         request = job.request
         delimiter = DELIMITERS[job.format]
         path = os.path.join(self.export_dir, f"{job.export_id}.{job.format.lower()}")
         headers = request.get("columnHeaderNames") or {}
-        if job.kind == "leads":
+        if job.kind == "program/members":
+            digits = self.options.program_member_export_booleans != "words"
+
+            def produce():
+                return export_program_members(path, members, request["filter"], request["fields"], headers, delimiter,
+                                              digits)
+        elif objects is not None:
+            name = job.kind.split("/", 1)[1]
+
+            def produce():
+                spec = request["filter"]
+                if "updatedAt" in spec:
+                    low, high = rest_datetime(spec["updatedAt"]["startMs"]), rest_datetime(spec["updatedAt"]["endMs"])
+                    rows = (r for r in objects.all(name) if low <= r["updatedAt"] <= high)
+                else:
+                    rows = objects.for_leads(name, lead_ids_for(leads, spec))
+                types = {f.name: f.data_type for f in objects.types[name].fields}
+                return export_records(path, rows, request["fields"], headers, delimiter, types)
+        elif job.kind == "leads":
             def produce():
                 ids = lead_ids_for(leads, request["filter"])
                 return export_leads(path, leads, ids, request["fields"], headers, delimiter)

@@ -10,11 +10,15 @@ activities and edits assets — each change with the activity Marketo would log.
   tick started (same lead, same email), so email counts keep adding up (`emailfunnel.py`);
 - assets: `updatedAt` moves (and the description changes).
 Events are spread over the ticked interval in chronological order, after every earlier event.
+
+The events of kinds added later (`LATER_DEFAULTS`: forms, templates, snippets, channels and folders
+edited, ...) draw from a random stream of their own and run after the original ones, so a tick
+with the same seed makes exactly the same original changes as before they existed.
 """
 from __future__ import annotations
 
 from . import content as c
-from .assets import KINDS
+from .assets import OTHER_TICKED_KINDS, TICKED_KINDS
 from .emailfunnel import EMAIL_TYPES, SEND
 from .fields import BY_REST_NAME, MUTABLE_FIELDS
 from .hashing import seeded_rng
@@ -22,24 +26,31 @@ from .timefmt import rest_date, rest_datetime
 
 DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
             "asset_updates": 3}
+LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5, "custom_object_changes": 4}
 
 
 class Ticker:
     def __init__(self, state) -> None:
         self.state = state
 
-    def tick(self, start_ms: int, end_ms: int, counts: dict, rng) -> dict:
-        counts = {key: DEFAULTS[key] if counts.get(key) is None else int(counts[key]) for key in DEFAULTS}
-        events = [kind for kind, n in counts.items() for _ in range(n)]
+    def tick(self, start_ms: int, end_ms: int, counts: dict, rng, later_rng=None) -> dict:
+        """The original events with `rng`; then, when `later_rng` is given, the later kinds with it."""
+        summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
+                   "deleted_leads": [], "merged_leads": [], "activities_added": 0,
+                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": [], "custom_objects": []}
+        self._run(DEFAULTS, counts, start_ms, end_ms, rng, summary)
+        if later_rng is not None:
+            self._run(LATER_DEFAULTS, counts, start_ms, end_ms, later_rng, summary)
+        return summary
+
+    def _run(self, defaults: dict, counts: dict, start_ms: int, end_ms: int, rng, summary: dict) -> None:
+        chosen = {key: defaults[key] if counts.get(key) is None else int(counts[key]) for key in defaults}
+        events = [kind for kind, n in chosen.items() for _ in range(n)]
         rng.shuffle(events)
         low, high = start_ms // 1000 + 1, max(start_ms // 1000 + 1, end_ms // 1000)
         times = sorted(rng.randint(low, high) * 1000 for _ in events)
-        summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
-                   "deleted_leads": [], "merged_leads": [], "activities_added": 0,
-                   "asset_updates": {kind: [] for kind in KINDS}}
         for kind, at in zip(events, times):
             getattr(self, "_" + kind)(at, rng, summary)
-        return summary
 
     # -- lead events -------------------------------------------------------------------------
     def _add(self, at: int, record: dict, summary: dict) -> None:
@@ -132,12 +143,97 @@ class Ticker:
         current = self.state.leads.resolve(lead_id)
         return current if self.state.leads.is_live(current) else None
 
-    def _asset_updates(self, at: int, rng, summary: dict) -> None:
-        kind = rng.choice([k for k in KINDS if self.state.assets.count(k)] or [None])
+    def _asset_updates(self, at: int, rng, summary: dict, kinds=TICKED_KINDS) -> None:
+        kind = rng.choice([k for k in kinds if self.state.assets.count(k)] or [None])
         if kind is None:
             return
         asset_id = self.state.assets.touch(kind, rng.randrange(1 << 30), at, rng)
         summary["asset_updates"][kind].append(asset_id)
+
+    def _other_asset_updates(self, at: int, rng, summary: dict) -> None:
+        """A form, email template, snippet, channel or user folder is edited (tag types have no dates)."""
+        self._asset_updates(at, rng, summary, OTHER_TICKED_KINDS)
+
+    # -- program members ---------------------------------------------------------------------
+    def _program_member_changes(self, at: int, rng, summary: dict) -> None:
+        """A lead joins a program (at its channel's first status) or a member moves to a later
+        status; either way its updatedAt is now and a Change Status in Progression (104) is logged."""
+        members = self.state.members
+        if not members.profiles:
+            return
+        program_id = rng.choice(sorted(members.profiles))
+        profile = members.profiles[program_id]
+        joined = rng.random() < 0.4
+        for _ in range(200):
+            lead_id = self._live_lead(rng, at)
+            if lead_id is None:
+                return
+            current = members.record(program_id, lead_id)
+            if joined and current is None:
+                status = profile.statuses[0][0]
+                record = members.new_record(program_id, lead_id, status, at, rng.random() < 0.5)
+                old = "Not in Program"
+                break
+            if not joined and current is not None and profile.step_of(current["statusName"]) < profile.statuses[-1][1]:
+                later = [s for s in profile.statuses if s[1] > profile.step_of(current["statusName"])]
+                status, _, success = rng.choice(later)
+                old, record = current["statusName"], dict(current)
+                record.update(statusName=status, updatedAt=rest_datetime(at), statusReason="Changed by Smart Campaign")
+                if success and not current["reachedSuccess"]:
+                    record.update(reachedSuccess=True, reachedSuccessDate=rest_datetime(at))
+                break
+        else:
+            return
+        members.put(program_id, lead_id, record)
+        summary["program_members"].append({"programId": program_id, "leadId": lead_id, "from": old, "to": status})
+        activity = {"leadId": lead_id, "activityDate": None, "activityTypeId": 104}
+        campaign = self._campaign_of(program_id, rng)
+        if campaign is not None:
+            activity["campaignId"] = campaign
+        self._add(at, {**activity, "primaryAttributeValueId": program_id,
+                       "primaryAttributeValue": profile.name, "attributes": [
+                           {"name": "Acquired By", "value": record["acquiredBy"]},
+                           {"name": "New Status ID", "value": profile.status_id(status)},
+                           {"name": "New Status", "value": status},
+                           {"name": "Old Status ID", "value": profile.status_id(old)},
+                           {"name": "Old Status", "value": old},
+                           {"name": "Program Member ID", "value": program_id * 10_000_000 + lead_id},
+                           {"name": "Reason", "value": "Changed by Smart Campaign"},
+                           {"name": "Success", "value": record["reachedSuccess"]}]}, summary)
+
+    def _campaign_of(self, program_id: int, rng) -> int | None:
+        """A smart campaign of the program (the one that changed the status), else any."""
+        campaigns = self.state.assets.lead_campaigns()
+        own = [c["id"] for c in campaigns if c.get("programId") == program_id]
+        pool = own or [c["id"] for c in campaigns]
+        return rng.choice(pool) if pool else None
+
+    # -- custom objects ----------------------------------------------------------------------
+    def _custom_object_changes(self, at: int, rng, summary: dict) -> None:
+        """A record is created for a live lead, or an existing one has 1-2 fields changed (updatedAt now)."""
+        objects = self.state.custom_objects
+        if not objects.types:
+            return
+        name = rng.choice(sorted(objects.types))
+        object_type = objects.types[name]
+        if rng.random() < 0.5:
+            lead_id = self._live_lead(rng, at)
+            record = objects.create(name, lead_id, at) if lead_id is not None else None
+            action = "created"
+        else:
+            record, action = None, "updated"
+            for _ in range(200):
+                lead_id = self._live_lead(rng, at)
+                if lead_id is None or not objects.total(name, lead_id):
+                    continue
+                ordinal = rng.randrange(objects.total(name, lead_id))
+                template = objects.factory.record(name, rng.randint(1, max(1, objects.factory.n_base)), 0)
+                changes = {field: template[field] for field in rng.sample(object_type.mutable, rng.randint(1, 2))}
+                record = objects.update(name, lead_id, ordinal, changes, at)
+                break
+        if record is not None:
+            summary["custom_objects"].append({"apiName": name, "marketoGUID": record["marketoGUID"],
+                                              "leadId": lead_id, "action": action})
 
     # -- helpers -----------------------------------------------------------------------------
     def _live_lead(self, rng, at: int) -> int | None:

@@ -69,6 +69,37 @@ class Truth:
         with self._state.lock:
             return self._state.assets.all(kind)
 
+    def program(self, program_id: int) -> dict | None:
+        """A program as `program/{id}.json` returns it: the browse record plus `tags` and `costs`."""
+        with self._state.lock:
+            return self._state.assets.program(int(program_id))
+
+    def form_fields(self, form_id: int, status: str | None = None) -> list[dict] | None:
+        """`form/{id}/fields.json` of the approved version (or of `status`)."""
+        with self._state.lock:
+            return self._state.assets.form_fields(int(form_id), status)
+
+    def program_members(self, program_id: int | None = None) -> list[dict]:
+        """Members (every field, as members.json returns them, without `seq`) of one program or of all,
+        by program id then lead id."""
+        state = self._state
+        with state.lock:
+            ids = [int(program_id)] if program_id is not None else sorted(state.members.profiles)
+            return [record for pid in ids for record in state.members.records(pid)]
+
+    def custom_object_types(self) -> list[str]:
+        return list(self._state.custom_objects.types)
+
+    def custom_objects(self, api_name: str) -> list[dict]:
+        """Every record of a custom object (every field, describe order), by lead id then ordinal:
+        what an updatedAt export over all time holds; records of deleted leads are gone, a merged
+        loser's are the winner's."""
+        state = self._state
+        if api_name not in state.custom_objects.types:
+            raise KeyError(f"unknown custom object {api_name!r}; one of {list(state.custom_objects.types)}")
+        with state.lock:
+            return list(state.custom_objects.all(api_name))
+
     def tokens(self, program_id: int) -> list[dict]:
         with self._state.lock:
             return list(self._state.assets.tokens.get(int(program_id), []))

@@ -81,7 +81,7 @@ def test_given_a_config_when_the_example_syncs_every_stream_then_duckdb_holds_wh
     emitted = run("read", config, configured_catalog(run("discover", config).catalog, mode="full_refresh"))
     assert emitted.failure is None, emitted.errors
     emitted_by_stream = emitted.records_by_stream()
-    assert len(summary["row_counts"]) == 12
+    assert len(summary["row_counts"]) == 22
     for stream, rows in summary["row_counts"].items():
         expected = len(emitted_by_stream.get(stream, []))
         assert rows == expected, stream
@@ -136,8 +136,12 @@ def test_given_a_synced_cache_then_the_example_queries_agree_with_the_ground_tru
     assert {row["activity_type_id"]: row["activity_type"] for row in by_type} == {row["activity_type_id"]: type_names[row["activity_type_id"]] for row in by_type}
     assert {1, 6, 7, 10, 12, 13} <= {row["activity_type_id"] for row in by_type}
 
-    emails = table(db_path, "select id, workspace from email")
-    assert {row["workspace"]: row["emails"] for row in queries["emails_by_workspace"]} == dict(Counter(row["workspace"] for row in emails))
+    emails = table(db_path, "select id, status, workspace from email")  # one row per version: (id, status) is the key
+    assert len(emails) == len({(row["id"], row["status"]) for row in emails}) > len({row["id"] for row in emails})
+    per_workspace = {row["workspace"]: row for row in queries["emails_by_workspace"]}
+    assert {w: row["emails"] for w, row in per_workspace.items()} == dict(Counter(w for w, _ in {(row["workspace"], row["id"]) for row in emails}))
+    for status in ("approved", "draft"):
+        assert {w: row[status] for w, row in per_workspace.items() if row[status]} == dict(Counter(row["workspace"] for row in emails if row["status"] == status))
     truth_emails = {item["id"]: item for item in emulator.truth.assets("emails")}
     assert {row["workspace"] for row in queries["emails_by_workspace"]} <= {item["workspace"] for item in truth_emails.values()}
 

@@ -42,7 +42,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 60.0
     rate_limit_delay: float = 20.0  # 606: one Marketo rate window
-    busy_delay: float = 0.2  # 615: a call in flight returns within moments; doubled per attempt, at most 2 s
+    busy_delay: float = 0.1  # 615: a call in flight returns within moments; doubled per attempt, at most 2 s
     token_refreshes: int = 2
     connect_timeout: float = 15.0
     read_timeout: float = 150.0

@@ -1,4 +1,4 @@
-"""Small declarative components named in manifest.yaml: record shaping, activity type attributes, paging stop.
+"""Small declarative components named in manifest.yaml: record shaping, several rows per object, paging.
 
 Each wraps a pure function of shapes.py; the Marketo facts live there.
 """
@@ -18,20 +18,27 @@ from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
 
 from source_marketo.components import shapes
 from source_marketo.components.envelope import parse_envelope
+from source_marketo.components.errors import MarketoFailure
 
 
 @dataclass
 class MarketoRecordShaper(RecordTransformation):
-    """Turns one Marketo object into its stream's documented columns (``shape`` names a function of shapes.py)."""
+    """Turns one Marketo object into its stream's documented columns (``shape`` names a function of shapes.py).
+
+    ``partition_field``: a substream's shape also takes the parent's id from the partition (segments
+    their segmentation's, program tokens their program's), which Marketo's reply may not repeat.
+    """
 
     parameters: InitVar[Mapping[str, Any]]
     shape: str = ""
+    partition_field: str = ""
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         name = self.shape or parameters.get("shape") or parameters.get("name")
         if name not in shapes.SHAPES:
             raise ValueError(f"Unknown Marketo record shape '{name}'; known: {sorted(shapes.SHAPES)}")
         self._shape = shapes.SHAPES[name]
+        self._stream = name  # the shapes are named after their streams
 
     def transform(
         self,
@@ -40,25 +47,53 @@ class MarketoRecordShaper(RecordTransformation):
         stream_state: Optional[StreamState] = None,
         stream_slice: Optional[StreamSlice] = None,
     ) -> None:
-        if self._shape is shapes.segment and stream_slice is not None:
-            shaped = shapes.segment(record, stream_slice.partition.get("segmentation_id"))
-        else:
-            shaped = self._shape(record)
+        try:
+            if self.partition_field and stream_slice is not None:
+                shaped = self._shape(record, stream_slice.partition.get(self.partition_field))
+            else:
+                shaped = self._shape(record)
+        except shapes.BadValue as error:
+            raise bad_value(self._stream, record, error) from None
         record.clear()
         record.update(shaped)
 
 
+def bad_value(stream: str, record: Mapping[str, Any], error: shapes.BadValue) -> MarketoFailure:
+    return MarketoFailure(
+        f"{stream}: the Marketo record with id {record.get('id')!r} has an unexpected value: {error}. "
+        "The sync stopped rather than write a wrong value; report it to Marketo support if the field should not hold it."
+    )
+
+
 @dataclass
-class MarketoActivityTypeAttributesExtractor(RecordExtractor):
-    """``activities/types.json`` -> one record per attribute of each activity type."""
+class MarketoRowsExtractor(RecordExtractor):
+    """Several records per Marketo object of ``result``: ``rows`` names a function of shapes.ROWS
+    (an activity type -> its attributes, a channel -> its progression statuses)."""
 
     parameters: InitVar[Mapping[str, Any]]
     config: Config = field(default_factory=dict)
+    rows: str = ""
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.rows not in shapes.ROWS:
+            raise ValueError(f"Unknown Marketo rows '{self.rows}'; known: {sorted(shapes.ROWS)}")
+        self._rows = shapes.ROWS[self.rows]
 
     def extract_records(self, response: requests.Response) -> Iterable[MutableMapping[Any, Any]]:
         for item in parse_envelope(response.json()).result:
             if isinstance(item, Mapping):
-                yield from shapes.activity_type_attributes(item)
+                try:
+                    yield from self._rows(item)
+                except shapes.BadValue as error:
+                    raise bad_value(self.rows, item, error) from None
+
+
+@dataclass
+class _MarketoItems(RecordExtractor):
+    """The objects of a reply's ``result``: what a page holds, whatever records a stream makes of them."""
+
+    def extract_records(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
+        return parse_envelope(response.json()).result
 
 
 @dataclass
@@ -67,11 +102,14 @@ class MarketoOffsetIncrement(OffsetIncrement):
 
     Past the end, Marketo answers ``success:true`` with a warning and no ``result`` (marketo-api.md
     3.4). A page identical to the previous one means the endpoint ignores ``offset`` (segmentation
-    is documented without paging parameters), so asking again would loop forever.
+    is documented without paging parameters), so asking again would loop forever. The offset moves
+    by the objects Marketo returned, not by the records made of them (one channel is several
+    progression status records).
     """
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         super().__post_init__(parameters)
+        self.extractor = self.extractor or _MarketoItems()
         # A partition's pages are read in order by one worker thread; partitions run on several.
         self._seen = threading.local()
 

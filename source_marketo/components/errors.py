@@ -226,9 +226,11 @@ def classify_export_body(status: int, content_type: str, first_bytes: bytes, end
     """An export file must be the CSV itself (marketo-api.md 6.4): a JSON envelope or an HTML page in
     its place (a proxy's error page, even with HTTP 200) is retried, never read as rows. None: CSV."""
     kind = content_type.lower()
-    head = first_bytes.lstrip()[:15].lower()
+    head = first_bytes.removeprefix(b"\xef\xbb\xbf").lstrip()[:15].lower()
     if "html" in kind or head.startswith((b"<!doctype", b"<html", b"<?xml")):
         return Decision(Action.RETRY, f"Marketo or a proxy answered HTTP {status} with an HTML page instead of the export file on {endpoint}", "bad_body")
+    if head.startswith(b'{"'):  # a CSV header is field names; this is a JSON reply (an error envelope) in the file's place
+        return Decision(Action.RETRY, f"Marketo answered HTTP {status} with a JSON reply instead of the export file on {endpoint}", "bad_body")
     return None
 
 

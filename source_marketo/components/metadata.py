@@ -39,6 +39,38 @@ class LeadField:
         return self.data_type.lower() not in NOT_EXPORTABLE_TYPES
 
 
+@dataclass(frozen=True)
+class MemberField:
+    """A program member field of ``programs/members/describe.json`` (marketo-api.md 4.6)."""
+
+    name: str
+    data_type: str
+
+
+def program_member_fields(runtime: MarketoRuntime) -> List[MemberField]:
+    described = _result(runtime, "/rest/v1/programs/members/describe.json")
+    fields = described[0].get("fields") if described and isinstance(described[0], Mapping) else []
+    return [MemberField(str(item["name"]), str(item.get("dataType") or "string")) for item in fields or []
+            if isinstance(item, Mapping) and item.get("name") and str(item.get("dataType", "")).lower() not in NOT_EXPORTABLE_TYPES]
+
+
+def program_ids(runtime: MarketoRuntime) -> List[int]:
+    """Every program's id, from the Asset API's browse (200 a page, until Marketo says there are no more)."""
+    key = ("program ids",)
+    if key not in runtime.replies:
+        ids: List[int] = []
+        offset = 0
+        while True:
+            envelope = runtime.client.get("/rest/asset/v1/programs.json", params={"maxReturn": 200, "offset": offset}).envelope
+            page = [item for item in (envelope.result if envelope else []) if isinstance(item, Mapping) and isinstance(item.get("id"), int)]
+            ids.extend(item["id"] for item in page)
+            if envelope is None or envelope.no_assets_found or len(page) < 200:
+                break
+            offset += 200
+        runtime.replies[key] = ids
+    return list(runtime.replies[key])
+
+
 def activity_types(runtime: MarketoRuntime) -> List[ActivityType]:
     return [_activity_type(item) for item in _result(runtime, "/rest/v1/activities/types.json") if isinstance(item, Mapping)]
 

@@ -29,7 +29,17 @@ def snake_case(name: str) -> str:
     return "_" + text if text[0].isdigit() else text
 
 
-def column_names(api_names: Iterable[str], reserved: Iterable[str] = ()) -> Dict[str, str]:
+def display_snake_case(name: str) -> str:
+    """A display name (words and spaces: ``Merge IDs``, ``Client IP Address``) -> ``merge_ids``,
+    ``client_ip_address``: its words lowercased and joined, without camelCase splitting (which would
+    make ``IDs`` into ``i_ds``). A name without spaces is an API name: ``snake_case``."""
+    if " " not in name.strip():
+        return snake_case(name)
+    text = _NOT_WORD.sub("_", name.strip()).lower().strip("_") or "_"
+    return "_" + text if text[0].isdigit() else text
+
+
+def column_names(api_names: Iterable[str], reserved: Iterable[str] = (), naming=None) -> Dict[str, str]:
     """Map each API name to a unique snake_case column, in input order.
 
     The first name to claim a column keeps it; a later one that collides gets ``_2``, ``_3``...
@@ -38,7 +48,7 @@ def column_names(api_names: Iterable[str], reserved: Iterable[str] = ()) -> Dict
     taken = set(reserved)
     mapping: Dict[str, str] = {}
     for api_name in api_names:
-        base = snake_case(api_name)
+        base = (naming or snake_case)(api_name)
         column, suffix = base, 2
         while column in taken:
             column, suffix = f"{base}_{suffix}", suffix + 1

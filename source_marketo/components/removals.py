@@ -37,7 +37,9 @@ def activity_pages(runtime: MarketoRuntime, path: str, since: datetime, params: 
 
 
 def deleted_leads(runtime: MarketoRuntime, since: datetime) -> Iterator[Dict[str, Any]]:
-    """Delete Lead activities: ``{lead_id, deleted_at, activity}``."""
+    """Delete Lead activities: ``{lead_id, deleted_at, activity}``. ``lead_id`` is the deleted lead: the
+    activity's primary attribute, which Marketo documents as the deleted lead's id (marketo-api.md 4.4);
+    its ``leadId`` is the same lead in every reply seen, and is the fallback."""
     for page in activity_pages(runtime, "/rest/v1/activities/deletedleads.json", since):
         for item in page:
             lead_id = to_integer(item.get("primaryAttributeValueId") or item.get("leadId"))

@@ -14,18 +14,35 @@ from typing import Any, Callable, Mapping, Optional, Union
 import requests
 
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
+from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_request_options_provider import (
+    InterpolatedRequestOptionsProvider,
+)
 from airbyte_cdk.sources.types import StreamSlice, StreamState
 
 from source_marketo.components.runtime import runtime_of
 
 
 # Read by two streams each (lead_activity_types and lead_activity_type_attributes; segmentation and
-# the parent listing of segments): one call serves both.
-UNCHANGING_WITHIN_A_RUN = frozenset({"/rest/v1/activities/types.json", "/rest/asset/v1/segmentation.json"})
+# the parent listing of segments; channels and channel_progression_statuses): one call serves both.
+UNCHANGING_WITHIN_A_RUN = frozenset({
+    "/rest/v1/activities/types.json",
+    "/rest/asset/v1/segmentation.json",
+    "/rest/asset/v1/channels.json",
+})
 
 
 @dataclass
 class MarketoRequester(HttpRequester):
+    # A custom requester gets only its class's fields from the manifest: ``request_parameters`` (interpolated,
+    # as the HttpRequester's of the manifest) is declared here, or it would be dropped.
+    request_parameters: Optional[Mapping[str, str]] = None
+
+    def __post_init__(self, parameters: Mapping[str, Any]) -> None:
+        if self.request_parameters and self.request_options_provider is None:
+            self.request_options_provider = InterpolatedRequestOptionsProvider(
+                config=self.config, parameters=parameters, request_parameters=self.request_parameters)
+        super().__post_init__(parameters)
+
     def send_request(
         self,
         stream_state: Optional[StreamState] = None,

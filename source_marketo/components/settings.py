@@ -1,7 +1,7 @@
 """The user's config, validated once into typed settings; every mistake gets a message that says what to fix.
 
 Marketo facts used (marketo-api.md): the REST base URL is ``https://<munchkin id>.mktorest.com``
-(Munchkin ids look like ``123-ABC-456``); bulk export windows are at most 31 days; the rate limit
+(Munchkin ids look like ``123-ABC-456``), not a ``*.marketo.com`` host (those serve the web UI); bulk export windows are at most 31 days; the rate limit
 is 100 calls / 20 s and 10 concurrent calls.
 """
 
@@ -74,6 +74,7 @@ def parse_base_url(value: str) -> str:
     text = value.strip()
     if MUNCHKIN_ID.match(text):
         return f"https://{text.upper()}.mktorest.com"
+    _refuse_ui_host(text)
     if "://" not in text:
         raise ConfigError(
             f"'{text}' is neither a Munchkin account ID (like 123-ABC-456, under Admin > Integration > Munchkin) "
@@ -92,6 +93,20 @@ def parse_base_url(value: str) -> str:
     if path:
         raise ConfigError(f"The REST base URL '{text}' has an unexpected path '{parts.path}'; use only https://<host>.")
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _refuse_ui_host(text: str) -> None:
+    """``https://app-ab12.marketo.com`` (the UI in the browser's address bar) is a common paste; it is no REST API."""
+    host = (urlsplit(text).hostname if "://" in text else text.split("/", 1)[0].split(":", 1)[0]) or ""
+    host = host.lower().rstrip(".")
+    if host != "marketo.com" and not host.endswith(".marketo.com"):
+        return
+    subdomain = host[: -len(".marketo.com")] if host.endswith(".marketo.com") else ""
+    use = f"https://{subdomain.upper()}.mktorest.com" if MUNCHKIN_ID.match(subdomain) else "https://<munchkin id>.mktorest.com"
+    raise ConfigError(
+        f"'{text}' is the address of Marketo's web interface, not of its REST API. Use {use} (Admin > Integration > "
+        "Web Services, REST API endpoint), or the Munchkin account ID alone (Admin > Integration > Munchkin, like 123-ABC-456)."
+    )
 
 
 def parse_start_date(value: Any, now: datetime) -> datetime:

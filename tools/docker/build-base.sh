@@ -99,13 +99,15 @@ mkdir -p "$ENGINE_DIR" "$CACHE_DIR"
 rootfs="$(mktemp -d "$ENGINE_DIR/rootfs.XXXXXX")"
 trap 'rm -rf "$rootfs"' EXIT
 
+# Commands inside the rootfs get no TMPDIR: the caller's is a host path that does not exist there,
+# and the packages' scripts (update-ca-certificates: `mktemp -p "$TMPDIR"`) would fail on it.
+in_rootfs() { env -u TMPDIR chroot "$rootfs" "$@"; }
+
 start=$(now)
 log "debootstrap $SUITE ($PACKAGES) from the machine's apt mirror into $rootfs"
-if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1; then
-    tail -n 30 "$rootfs.log" >&2
-    die "debootstrap failed (log: $rootfs.log)"
-fi
-rm -f "$rootfs.log"
+# debootstrap configures the packages inside the rootfs (ca-certificates runs update-ca-certificates): no TMPDIR either.
+quietly debootstrap env -u TMPDIR debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" "$MIRROR" ||
+    die "debootstrap failed (its output above)"
 log "debootstrap done in $(elapsed "$start") s"
 
 step=$(now)
@@ -119,11 +121,11 @@ fi
 for crt in /usr/local/share/ca-certificates/*.crt; do
     if [ -f "$crt" ]; then cp "$crt" "$rootfs/usr/local/share/ca-certificates/"; fi
 done
-chroot "$rootfs" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in the rootfs"
+quietly "update-ca-certificates in the rootfs" in_rootfs update-ca-certificates || die "update-ca-certificates failed in the rootfs"
 # User and group airbyte (1000), owning /airbyte, like Airbyte's base (no home dir, no login).
-chroot "$rootfs" groupadd --gid 1000 airbyte
-chroot "$rootfs" useradd --uid 1000 --gid 1000 --no-create-home \
-    --home-dir /home/airbyte --shell /usr/sbin/nologin airbyte
+quietly "groupadd airbyte" in_rootfs groupadd --gid 1000 airbyte || die "groupadd failed in the rootfs"
+quietly "useradd airbyte" in_rootfs useradd --uid 1000 --gid 1000 --no-create-home \
+    --home-dir /home/airbyte --shell /usr/sbin/nologin airbyte || die "useradd failed in the rootfs"
 install -d -m 755 -o 1000 -g 1000 "$rootfs/airbyte"
 # Smaller image: no package downloads or lists.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/tmp/*

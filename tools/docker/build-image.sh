@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine (as root, no stdin) to a built connector image:
 #   1. install docker.io and debootstrap if missing        (install-engine.sh; skipped when an
-#      engine already answers at DOCKER_HOST: debootstrap then comes only if the base needs it)
+#      engine already answers, at DOCKER_HOST or on the private socket: debootstrap then comes
+#      only if the base needs it)
 #   2. start the private engine, or reuse one that answers   (start-engine.sh)
 #   3. the local base image: in the engine, cached, or built (build-base.sh)
 #   4. docker build of the connector image on that base
@@ -19,6 +20,10 @@ timings=()
 step=$(now)
 if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
     log "using the engine that answers at DOCKER_HOST=$DOCKER_HOST"
+    external_engine=1
+elif engine_answers "$ENGINE_HOST"; then
+    log "using the private engine already answering on $ENGINE_SOCKET"
+    DOCKER_HOST="$ENGINE_HOST"
     external_engine=1
 else
     "$TOOLS_DIR/install-engine.sh"
@@ -40,13 +45,8 @@ timings+=("base image: $(elapsed "$step") s")
 
 step=$(now)
 log "docker build -t $CONNECTOR_IMAGE on $base_tag"
-build_log="$(mktemp)"
-if ! docker build --network=host --build-arg "BASE_IMAGE=$base_tag" -t "$CONNECTOR_IMAGE" "$REPO_DIR" >"$build_log" 2>&1; then
-    tail -n 40 "$build_log" >&2
-    rm -f "$build_log"
-    die "docker build failed"
-fi
-rm -f "$build_log"
+quietly "docker build" docker build --network=host --build-arg "BASE_IMAGE=$base_tag" -t "$CONNECTOR_IMAGE" "$REPO_DIR" ||
+    die "docker build failed (its output above)"
 # Earlier builds of this connector left untagged: only this connector's, by its label.
 docker image prune --force --filter "label=io.airbyte.name=airbyte/source-marketo" >/dev/null
 timings+=("connector image: $(elapsed "$step") s")

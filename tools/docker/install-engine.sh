@@ -36,6 +36,7 @@ mapfile -t packages < <(printf '%s\n' "${missing[@]}" | sort -u)
 start=$(now)
 log "installing ${packages[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null </dev/null
-apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null </dev/null
+quietly "apt-get update" apt-get update -q </dev/null || die "apt-get update failed (its output above)"
+quietly "apt-get install" apt-get install -y -q --no-install-recommends "${packages[@]}" </dev/null ||
+    die "installing ${packages[*]} failed (its output above)"
 log "installed ${packages[*]} in $(elapsed "$start") s"

@@ -8,8 +8,9 @@
 #                              (default /var/cache/source-marketo)
 #   SOURCE_MARKETO_IMAGE       the connector image's tag (default source-marketo:dev)
 
-TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$TOOLS_DIR/../.." && pwd)"
+# Physical paths (-P): run through a symlinked tools/ folder, the build context is still the checkout.
+TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO_DIR="$(cd "$TOOLS_DIR/../.." && pwd -P)"
 
 ENGINE_DIR="${SOURCE_MARKETO_DOCKER_DIR:-/var/lib/source-marketo-docker}"
 ENGINE_SOCKET="$ENGINE_DIR/docker.sock"
@@ -25,6 +26,21 @@ export DOCKER_BUILDKIT=0
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# quietly WHAT COMMAND...: run COMMAND with its output (stdout and stderr) in a log; on success say
+# nothing, on failure print that log (its last 200 lines) to stderr, name the step, and return its status.
+quietly() {
+    local what="$1" output status=0
+    shift
+    output="$(mktemp)"
+    "$@" >"$output" 2>&1 || status=$?
+    if [ "$status" -ne 0 ]; then
+        log "$what failed (exit $status): $*"
+        tail -n 200 "$output" | sed 's/^/    /' >&2
+    fi
+    rm -f "$output"
+    return "$status"
+}
 
 now() { date +%s.%N; }
 # elapsed START -> seconds since START with one decimal

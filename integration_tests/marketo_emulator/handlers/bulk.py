@@ -1,11 +1,14 @@
-"""Bulk Extract endpoints for leads and activities (marketo-api.md §6). Rules live in `jobs.py`
-and `bulkspec.py`; this module only translates requests and replies.
+"""Bulk Extract endpoints for leads, activities, program members and custom objects (marketo-api.md §6). Rules
+live in `jobs.py` and `bulkspec.py`; this module only translates requests and replies. Every kind
+shares one job manager: the same 2 processing / 10 queued slots and the same daily megabytes.
 """
 from __future__ import annotations
 
 import re
 
-from ..bulkspec import activity_request, lead_request, normalise_lead_filter
+from ..bulkspec import (activity_request, custom_object_request, lead_request, normalise_lead_filter,
+                        program_member_request)
+from .customobjects import object_type
 from ..envelope import Reply, success, text
 from ..paging import page_of, read_position
 from ..request import int_param, list_param
@@ -15,16 +18,30 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def _kind(ctx: Ctx) -> str:
-    return "leads" if ctx.request.path.startswith("/bulk/v1/leads/") else "activities"
+    """The job kind from the path: leads | activities | program/members | customobjects/{apiName}
+    (as `emu.jobs` shows it)."""
+    path = ctx.request.path
+    if path.startswith("/bulk/v1/customobjects/"):
+        return f"customobjects/{ctx.path_params['apiName']}"
+    for kind in ("leads", "activities", "program/members"):
+        if path.startswith(f"/bulk/v1/{kind}/"):
+            return kind
+    return "activities"
 
 
 def create(ctx: Ctx) -> Reply:
     body = ctx.request.json()
     state = ctx.state
-    if _kind(ctx) == "leads":
+    kind = _kind(ctx)
+    if kind == "leads":
         with state.lock:
             fmt, request = lead_request(body, state.assets, state.options.updated_at_filter)
         request["filter"] = normalise_lead_filter(request["filter"])
+    elif kind.startswith("customobjects/"):
+        with state.lock:
+            fmt, request = custom_object_request(body, object_type(ctx), state.assets, state.options.updated_at_filter)
+    elif kind == "program/members":
+        fmt, request = program_member_request(body, state.members.profiles, state.options.program_member_updated_at_filter)
     else:
         fmt, request = activity_request(body, state.options.max_bulk_activity_types)
     request.pop("rawFilter", None)

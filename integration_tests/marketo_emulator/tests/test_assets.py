@@ -1,5 +1,6 @@
 """Asset API: offset/maxReturn paging, the "No assets found" warning, date filters where Marketo
-supports them, Marketo's shapes (Z+0000 datetimes, folder objects, landing page and email fields)."""
+supports them, Marketo's shapes (Z+0000 datetimes, folder objects, landing page and email fields),
+approved and draft versions of emails and landing pages."""
 from __future__ import annotations
 
 from .helpers import ApiClient
@@ -101,3 +102,67 @@ def test_by_id(marketo_emulator):
     email = marketo_emulator.truth.assets("emails")[3]
     assert client.get_json(f"/rest/asset/v1/email/{email['id']}.json")["result"] == [email]
     assert client.get_json("/rest/asset/v1/email/1.json")["warnings"] == [WARNING]
+
+
+def _versions(assets):
+    by_id = {}
+    for asset in assets:
+        by_id.setdefault(asset["id"], []).append(asset)
+    return by_id
+
+
+def test_emails_and_landing_pages_have_an_approved_version_a_newer_draft_beside_it_or_a_draft_only(marketo_emulator):
+    for kind in ("emails", "landingPages"):
+        versions = _versions(marketo_emulator.truth.assets(kind))
+        both = [v for v in versions.values() if [a["status"] for a in v] == ["approved", "draft"]]
+        draft_only = [v for v in versions.values() if [a["status"] for a in v] == ["draft"]]
+        approved_only = [v for v in versions.values() if [a["status"] for a in v] == ["approved"]]
+        assert len(both) + len(draft_only) + len(approved_only) == len(versions), kind  # no other combination
+        assert 0.1 * len(versions) <= len(both) <= 0.35 * len(versions), kind
+        assert 1 <= len(draft_only) <= 0.12 * len(versions), kind
+        for approved, draft in both:
+            assert draft["updatedAt"] > approved["updatedAt"] and draft["createdAt"] == approved["createdAt"], kind
+            assert draft["name"] == approved["name"] and draft != {**approved, "status": "draft", "updatedAt": draft["updatedAt"]}
+
+
+def test_browse_returns_both_versions_and_status_keeps_one(marketo_emulator):
+    client = ApiClient(marketo_emulator)
+    for kind in ("emails", "landingPages"):
+        everything = _browse_all(client, f"/rest/asset/v1/{kind}.json")
+        approved = _browse_all(client, f"/rest/asset/v1/{kind}.json", extra={"status": "approved"})
+        drafts = _browse_all(client, f"/rest/asset/v1/{kind}.json", extra={"status": "draft"})
+        assert len(everything) == len(approved) + len(drafts) > len({a["id"] for a in everything})
+        assert {a["status"] for a in approved} == {"approved"} and len(approved) == len({a["id"] for a in approved})
+        assert {a["status"] for a in drafts} == {"draft"} and len(drafts) == len({a["id"] for a in drafts})
+        assert sorted(approved + drafts, key=lambda a: (a["id"], a["status"])) == everything
+
+
+def test_by_id_serves_the_approved_version_unless_the_draft_is_asked_for(marketo_emulator):
+    client = ApiClient(marketo_emulator)
+    for kind, path in (("emails", "email"), ("landingPages", "landingPage")):
+        versions = _versions(marketo_emulator.truth.assets(kind))
+        approved, draft = next(v for v in versions.values() if len(v) == 2)
+        assert client.get_json(f"/rest/asset/v1/{path}/{approved['id']}.json")["result"] == [approved]
+        assert client.get_json(f"/rest/asset/v1/{path}/{approved['id']}.json", {"status": "draft"})["result"] == [draft]
+        only = next(v[0] for v in versions.values() if [a["status"] for a in v] == ["draft"])
+        assert client.get_json(f"/rest/asset/v1/{path}/{only['id']}.json")["result"] == [only]
+        assert client.get_json(f"/rest/asset/v1/{path}/{only['id']}.json", {"status": "approved"})["warnings"] == [WARNING]
+
+
+def test_edits_from_ticks_go_through_drafts(marketo_emulator_factory):
+    emulator = marketo_emulator_factory(asset_counts={"programs": 0, "emails": 40, "landingPages": 0, "segmentation": 0,
+                                                      "smartCampaigns": 0, "staticLists": 0, "smartLists": 0})
+    before = _versions(emulator.truth.assets("emails"))
+    edited = set()
+    for _ in range(8):
+        edited |= set(emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0,
+                                    new_activities=0, asset_updates=10)["asset_updates"]["emails"])
+    after = _versions(emulator.truth.assets("emails"))
+    assert set(after) == set(before) and edited
+    statuses = {asset_id: [a["status"] for a in after[asset_id]] for asset_id in edited}
+    assert all(s in (["approved"], ["approved", "draft"], ["draft"]) for s in statuses.values())
+    assert any(s == ["approved", "draft"] and [a["status"] for a in before[i]] == ["approved"] for i, s in statuses.items())  # a new draft
+    approvals = [i for i, s in statuses.items() if s == ["approved"] and len(before[i]) == 2]  # a draft approved
+    assert approvals and all(after[i][0]["updatedAt"] > before[i][1]["updatedAt"] for i in approvals)
+    for asset_id in set(after) - edited:
+        assert after[asset_id] == before[asset_id]

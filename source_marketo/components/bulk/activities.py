@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import orjson
 
+from source_marketo.components.bulk.activity_streams import ACTIVITY_COLUMNS, TypeStream, attribute_value
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
@@ -37,40 +38,20 @@ ATTRIBUTES = "lead_activity_attributes"
 CURSOR = "activity_date"
 PRIOR_BYTES_PER_DAY = 20 * 2**20
 
-ACTIVITY_COLUMNS: Tuple[Tuple[str, str, str], ...] = (
-    ("id", "marketoGUID", "string"),
-    ("activity_id", "", "integer"),  # the legacy numeric id is not in bulk exports; marketoGUID is the key
-    ("lead_id", "leadId", "integer"),
-    ("campaign_id", "campaignId", "integer"),
-    ("primary_attribute_value_id", "primaryAttributeValueId", "integer"),
-    ("primary_attribute_value", "primaryAttributeValue", "string"),
-    ("activity_type_id", "activityTypeId", "integer"),
-    ("activity_date", "activityDate", "datetime"),
-)
-
-
-def attribute_value(value: Any) -> Optional[str]:
-    """Attribute values keep their JSON types in the export; the column is text. NUL characters
-    (JSON-escaped inside the attributes column, so not removed with the file's NUL bytes) are dropped:
-    most warehouses refuse them in text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return orjson.dumps(value).decode()
-
-
 class ActivitiesLane(PlannedLane):
     name = "activities"
 
-    def __init__(self, context: BulkContext, type_ids: Optional[Tuple[int, ...]]) -> None:
+    def __init__(self, context: BulkContext, type_ids: Optional[Tuple[int, ...]], type_streams: Sequence[TypeStream] = ()) -> None:
         self.context = context
-        self.streams = [stream for stream in (ACTIVITIES, ATTRIBUTES) if stream in context.selected]
-        self.type_ids = None if type_ids is None else tuple(t for t in type_ids if t != DELETE_LEAD)
+        # The per-type streams (activity_streams.py) selected; Delete Lead's comes from deletedleads.json.
+        self.type_streams: Dict[str, TypeStream] = {str(ts.type_id): ts for ts in type_streams if ts.name in context.selected and ts.type_id != DELETE_LEAD}
+        logs = [stream for stream in (ACTIVITIES, ATTRIBUTES) if stream in context.selected]
+        self.streams = logs + [ts.name for ts in self.type_streams.values()]
+        configured = (None if type_ids is None else tuple(t for t in type_ids if t != DELETE_LEAD)) if logs else ()
+        extra = {ts.type_id for ts in self.type_streams.values()}
+        # One export per window for every type any selected stream needs; rows are routed by type.
+        self.type_ids = None if configured is None else tuple(sorted(set(configured) | extra))
+        self.logged_types = None if configured is None or set(configured) >= extra else frozenset(map(str, configured))
         settings = context.runtime.settings
         self.cursors: Dict[str, datetime] = {}
         saved: List[Dict[str, Any]] = []
@@ -165,7 +146,7 @@ class ActivitiesLane(PlannedLane):
         self._check_continuity(job)
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
         if targets:
-            yield from self._read_file(rows, targets)
+            yield from self._read_file(rows, targets, self._boundary(job))
         self._learn(job)
         through = self._advance(job)
         for done in [part for part in self._window_sizes if part.end <= through]:
@@ -203,7 +184,7 @@ class ActivitiesLane(PlannedLane):
 
     def _spec(self, window: Window, group: Group = None) -> ExportSpec:
         fields = [source for _, source, _ in ACTIVITY_COLUMNS if source]
-        if ATTRIBUTES in self.streams:
+        if ATTRIBUTES in self.streams or self.type_streams:
             fields.append("attributes")
         return ExportSpec("activities", window, "createdAt", tuple(fields), group if group is not None else self.type_ids)
 
@@ -217,26 +198,40 @@ class ActivitiesLane(PlannedLane):
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
 
-    def _read_file(self, rows: ExportRows, targets: List[str]) -> Iterator[Any]:
+    def _read_file(self, rows: ExportRows, targets: List[str], boundary: Optional[str] = None) -> Iterator[Any]:
         context = self.context
         activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
         attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
-        yield from self._rows(rows, activities, attributes)
-        for sink in (activities, attributes):
+        by_type = {code: (ts, context.sink(ts.name)) for code, ts in self.type_streams.items() if ts.name in targets}
+        yield from self._rows(rows, activities, attributes, by_type, boundary)
+        for sink in [activities, attributes] + [sink for _, sink in by_type.values()]:
             if sink is not None:
                 context.count(sink.stream, sink.count)
 
-    def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink]) -> Iterator[Any]:
-        plan = plan_columns(rows.header, ACTIVITY_COLUMNS) if activities else None
+    def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink],
+              by_type: Dict[str, Tuple[TypeStream, RecordSink]], boundary: Optional[str]) -> Iterator[Any]:
+        """Each row to lead_activities, its attributes to lead_activity_attributes, and the whole to its
+        type's stream, as selected; the attributes' JSON is parsed once per row. The activity log alone
+        (no per-type stream, every type logged) takes the tight loop: it runs millions of times."""
+        plan = plan_columns(rows.header, ACTIVITY_COLUMNS) if activities or by_type else None
         convert, checked = (plan.compile_fast(), plan.checked) if plan else (None, None)
         where = {name: index for index, name in enumerate(rows.header)}
-        type_at = where.get("activityTypeId", 0)
-        if attributes:
-            guid_at, attributes_at, date_at = where["marketoGUID"], where["attributes"], where["activityDate"]
+        at = (where.get("activityTypeId", 0), where.get("activityDate", 0), where.get("marketoGUID", 0), where.get("attributes", 0))
+        if by_type or self.logged_types is not None:
+            yield from self._routed_rows(rows, activities, attributes, by_type, boundary, convert, checked, at)
+        else:
+            yield from self._log_rows(rows, activities, attributes, boundary, convert, checked, at)
+        for sink in [activities, attributes] + [sink for _, sink in by_type.values()]:
+            if sink is not None:
+                yield from sink.drain()
+
+    @staticmethod
+    def _log_rows(rows, activities, attributes, boundary, convert, checked, at) -> Iterator[Any]:
+        type_at, date_at, guid_at, attributes_at = at
         loads, delete_lead = orjson.loads, str(DELETE_LEAD)
         for row in rows:
-            if row[type_at] == delete_lead:
-                continue  # Delete Lead comes from deletedleads.json (with its legacy id); never twice
+            if row[type_at] == delete_lead or row[date_at] == boundary:
+                continue  # Delete Lead comes from deletedleads.json (with its legacy id); a boundary row came with the window before
             if activities is not None:
                 try:
                     record = convert(row)
@@ -249,21 +244,62 @@ class ActivitiesLane(PlannedLane):
                 raw = row[attributes_at]
                 if raw != "null" and raw != "{}" and raw:
                     guid, type_id, activity_date = row[guid_at], int(row[type_at]), rfc3339(row[date_at])
+                    append, line_of = attributes.append, attributes.line_of
                     for name, value in _attributes(loads, raw, guid).items():
-                        attributes.append(attributes.line_of({
-                            "id": f"{guid}:{type_id}:{name}",
-                            "activity_id": guid,
-                            "activity_type_id": type_id,
-                            "activity_type_attribute_id": f"{type_id}:{name}",
-                            "name": name,
-                            "value": attribute_value(value),
-                            "activity_date": activity_date,
-                        }))
+                        append(line_of({"id": f"{guid}:{type_id}:{name}", "activity_id": guid, "activity_type_id": type_id,
+                                        "activity_type_attribute_id": f"{type_id}:{name}", "name": name,
+                                        "value": attribute_value(value), "activity_date": activity_date}))
                     if attributes.full:
                         yield from attributes.drain()
-        for sink in (activities, attributes):
-            if sink is not None:
-                yield from sink.drain()
+
+    def _routed_rows(self, rows, activities, attributes, by_type, boundary, convert, checked, at) -> Iterator[Any]:
+        type_at, date_at, guid_at, attributes_at = at
+        loads, delete_lead, logged = orjson.loads, str(DELETE_LEAD), self.logged_types
+        for row in rows:
+            code = row[type_at]
+            if code == delete_lead or row[date_at] == boundary:
+                continue
+            in_log = logged is None or code in logged
+            record = None
+            if activities is not None and in_log:
+                record = _converted(convert, checked, row)
+                activities.append(activities.line_of(record))
+                if len(activities.pending) >= activities.BATCH:
+                    yield from activities.drain()
+            typed = by_type.get(code)
+            if (attributes is not None and in_log) or typed is not None:
+                raw = row[attributes_at]
+                parsed = _attributes(loads, raw, row[guid_at]) if raw != "null" and raw != "{}" and raw else {}
+                if attributes is not None and in_log and parsed:
+                    _attribute_rows(attributes, row[guid_at], int(code), rfc3339(row[date_at]), parsed)
+                    if attributes.full:
+                        yield from attributes.drain()
+                if typed is not None:
+                    stream, sink = typed
+                    sink.append(sink.line_of(stream.record(record or _converted(convert, checked, row), parsed)))
+                    if sink.full:
+                        yield from sink.drain()
+
+
+def _converted(convert, checked, row) -> Dict[str, Any]:
+    try:
+        return convert(row)
+    except (ValueError, TypeError, IndexError):
+        return checked(row)
+
+
+def _attribute_rows(sink: RecordSink, guid: str, type_id: int, activity_date: Optional[str], parsed: Dict[str, Any]) -> None:
+    append, line_of = sink.append, sink.line_of
+    for name, value in parsed.items():
+        append(line_of({
+            "id": f"{guid}:{type_id}:{name}",
+            "activity_id": guid,
+            "activity_type_id": type_id,
+            "activity_type_attribute_id": f"{type_id}:{name}",
+            "name": name,
+            "value": attribute_value(value),
+            "activity_date": activity_date,
+        }))
 
 
 def type_groups(saved: Any, type_ids: Optional[Tuple[int, ...]]) -> List[Group]:

@@ -1,4 +1,5 @@
-"""Discover for the bulk streams: leads typed from the instance's describe, activities from files.
+"""Discover for the bulk streams: leads typed from the instance's describe, activities from files,
+and one stream per activity type of the instance, typed from ``activities/types.json``.
 
 Every REST-readable lead field of ``leads/describe.json`` becomes a snake_case column typed from its
 Marketo ``dataType`` (types.py), so users can choose columns in Airbyte; exports then ask only for
@@ -15,7 +16,9 @@ from airbyte_cdk.models import AirbyteStream, SyncMode
 
 from source_marketo.components import metadata
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES
+from source_marketo.components.bulk.activity_streams import type_streams
 from source_marketo.components.bulk.leads import LEADS, lead_columns
+from source_marketo.components.bulk.program_members import PROGRAM_MEMBERS, member_columns
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import json_schema_for
 
@@ -33,7 +36,20 @@ def leads_schema(runtime: MarketoRuntime) -> Dict[str, Any]:
     properties["created_at"] = DATETIME
     properties["updated_at"] = DATETIME
     properties["deleted_at"] = DATETIME
+    properties["merged_into_lead_id"] = {"type": ["null", "integer"]}  # a merged-away lead's tombstone: the lead it became
     return {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": True, "required": ["id"], "properties": properties}
+
+
+def program_members_schema(runtime: MarketoRuntime) -> Dict[str, Any]:
+    """Every program member field of the instance (custom ones included), typed from its dataType."""
+    fields = metadata.program_member_fields(runtime)
+    columns = member_columns(fields)
+    properties: Dict[str, Any] = {"program_id": {"type": "integer"}, "lead_id": {"type": "integer"}}
+    for field in fields:
+        properties.setdefault(columns[field.name], json_schema_for(field.data_type))
+    properties["updated_at"] = DATETIME
+    return {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "additionalProperties": True,
+            "required": ["program_id", "lead_id"], "properties": properties}
 
 
 def packaged_schema(stream: str) -> Dict[str, Any]:
@@ -41,14 +57,14 @@ def packaged_schema(stream: str) -> Dict[str, Any]:
 
 
 def bulk_catalog_streams(runtime: MarketoRuntime) -> List[AirbyteStream]:
-    def stream(name: str, schema: Dict[str, Any], cursor: str) -> AirbyteStream:
+    def stream(name: str, schema: Dict[str, Any], cursor: str, key=(("id",),)) -> AirbyteStream:
         return AirbyteStream(
             name=name,
             json_schema=schema,
             supported_sync_modes=[SyncMode.full_refresh, SyncMode.incremental],
             source_defined_cursor=True,
             default_cursor_field=[cursor],
-            source_defined_primary_key=[["id"]],
+            source_defined_primary_key=[list(part) for part in key],
             is_resumable=True,
         )
 
@@ -56,4 +72,5 @@ def bulk_catalog_streams(runtime: MarketoRuntime) -> List[AirbyteStream]:
         stream(LEADS, leads_schema(runtime), "updated_at"),
         stream(ACTIVITIES, packaged_schema(ACTIVITIES), "activity_date"),
         stream(ATTRIBUTES, packaged_schema(ATTRIBUTES), "activity_date"),
-    ]
+        stream(PROGRAM_MEMBERS, program_members_schema(runtime), "updated_at", key=(("program_id",), ("lead_id",))),
+    ] + [stream(each.name, each.json_schema(), "activity_date") for each in type_streams(metadata.activity_types(runtime))]

@@ -56,13 +56,17 @@ class Census:
 
 
 def read_census(rows: ExportRows, column: str, span: Window) -> Census:
+    """Rows per minute of ``span``. The filter sees a lead's latest change of any field, the column only
+    its standard fields' (marketo-api.md 6.2): a row whose column lies outside the span (or is empty)
+    counts at the span's nearer end, where the export will hold it anyway."""
     at = rows.header.index(column) if column in rows.header else 0
+    first, last = _minute(span.start), _minute(span.end)
     counts: Dict[int, int] = {}
     for row in rows:
         value = row[at]
-        if value and value != "null":
-            minute = _minute(parse_datetime(value))
-            counts[minute] = counts.get(minute, 0) + 1
+        minute = _minute(parse_datetime(value)) if value and value != "null" else first
+        minute = min(max(minute, first), last)
+        counts[minute] = counts.get(minute, 0) + 1
     minutes = sorted(counts)
     prefix = [0]
     for minute in minutes:

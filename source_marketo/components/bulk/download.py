@@ -85,8 +85,8 @@ class ExportFile(io.BufferedIOBase):
             decision = yield from self._stream_from(self.received)
             if self.received > before:
                 attempt = 1  # it was making progress: a long file on a flaky link gets there, drop by drop
-            if decision is None:
-                self._verify()
+            if decision is None or (self._expected_size is not None and self.received >= self._expected_size):
+                self._verify()  # a drop after the last byte is no reason to ask for more (Marketo would answer 416)
                 return
             self.resumes += 1
             if decision.action is Action.NOT_FOUND:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -21,6 +22,9 @@ from source_marketo.components.client import MarketoClient
 from source_marketo.components.envelope import Envelope
 from source_marketo.components.errors import Action, Decision, MarketoRequestError
 from source_marketo.components.types import format_datetime, parse_datetime
+
+
+_SERIALS = itertools.count(1)
 
 
 class JobStatus(enum.Enum):
@@ -77,19 +81,25 @@ class Window:
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """What to export: ``kind`` is ``leads`` or ``activities``; ``filter_name`` the date filter."""
+    """What to export: ``kind`` is the export's path (``leads``, ``activities``, ``program/members``,
+    ``customobjects/<name>``); ``filter_name`` the date filter over ``window`` (empty: no date filter,
+    e.g. every member of some programs; ``window`` then says when the export was asked for);
+    ``program_ids`` the program member filter (at most 10)."""
 
     kind: str
     window: Window
-    filter_name: str  # leads: updatedAt | createdAt; activities: createdAt
+    filter_name: str  # leads: updatedAt | createdAt; activities: createdAt; program members, custom objects: updatedAt or ""
     fields: Tuple[str, ...]
     activity_type_ids: Optional[Tuple[int, ...]] = None
     census: bool = False  # one timestamp column, to learn where the rows of the window fall (census.py)
+    program_ids: Optional[Tuple[int, ...]] = None
 
     def body(self) -> Dict[str, Any]:
-        filter_: Dict[str, Any] = {self.filter_name: self.window.as_filter()}
+        filter_: Dict[str, Any] = {self.filter_name: self.window.as_filter()} if self.filter_name else {}
         if self.activity_type_ids:
             filter_["activityTypeIds"] = list(self.activity_type_ids)
+        if self.program_ids:
+            filter_["programIds"] = list(self.program_ids)
         return {"format": "CSV", "fields": list(self.fields), "filter": filter_}
 
     @property
@@ -99,10 +109,12 @@ class ExportSpec:
 
     def describe(self) -> str:
         types = f", types {','.join(map(str, self.activity_type_ids))}" if self.activity_type_ids else ""
-        return f"{self.kind} {'census' if self.census else 'export'} of {self.filter_name} {self.window.label()}{types}"
+        programs = f"programs {','.join(map(str, self.program_ids))}" if self.program_ids else ""
+        dates = f"{self.filter_name} {self.window.label()}" if self.filter_name else "every member"
+        return f"{self.kind} {'census' if self.census else 'export'} of {' '.join(part for part in (programs, dates) if part)}{types}"
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: two jobs of the same request are two jobs (identity, for deque.index and in)
 class ExportJob:
     spec: ExportSpec
     export_id: Optional[str] = None
@@ -116,6 +128,8 @@ class ExportJob:
     reused: bool = False
     seen_unfinished: bool = False  # seen Created/Queued/Processing in this run: its megabytes count for this run
     enqueued_at: float = 0.0  # clock.monotonic() seconds; 0 for a job reused from an earlier run
+    serial: int = field(default_factory=lambda: next(_SERIALS))
+    given_up: bool = False  # its lane stopped and its status cannot be had: left to the next run (its id is in state)
     last_polled: float = 0.0
     first_polled: float = 0.0
 
@@ -130,6 +144,10 @@ class ExportJob:
 
     def name(self) -> str:
         return f"{self.spec.describe()} (export {self.export_id or 'not created'})"
+
+    def key(self) -> int:
+        """This job's reservation in the export budget (two attempts of one request are two jobs)."""
+        return self.serial
 
 
 class BulkApi:

@@ -64,12 +64,11 @@ class PlannedLane:
 
     def _begin(self, start: datetime) -> None:
         """Call once the plan is made: nothing emitted yet, from ``start`` on."""
-        self._start = start
+        self._start = start  # where the lane's plan begins (moved by a survey's skip)
         self._emitted: Dict[Any, datetime] = {}
+        self._ends: Dict[Any, datetime] = {}  # where a window was emitted up to, this run or the run that left the cursor
         self._window: Optional[Window] = None  # the window being handed out part by part
         self._window_parts: List[Group] = []
-        self._plan_start = start
-        self._windows_read = 0
         self.survey: Optional[Survey] = None
         self._census_pending = False
 
@@ -100,8 +99,10 @@ class PlannedLane:
         if self._census_pending:
             return Hold.WAIT  # the census says how to cut the next windows
         if self._window is None and self.census_column() and self.plan.census_due(room, CENSUS_RISK):
-            self._census_pending = True
-            return replace(self._spec(self.plan.next_span(), None), fields=(self.census_column(),), census=True)
+            census = replace(self._spec(self.plan.next_span(), None), fields=(self.census_column(),), census=True)
+            if self.estimate(census) <= room.free:  # a census that does not fit itself would stop the lane for the day
+                self._census_pending = True
+                return census
         if self._window is None:
             window = self.plan.next_window(room)
             if not isinstance(window, Window):
@@ -130,19 +131,27 @@ class PlannedLane:
 
     def progress(self) -> str:
         through = self._through()
-        total = (self.plan.end - self._plan_start).total_seconds()
-        done = 100.0 if total <= 0 else max(0.0, min(100.0, 100 * (through - self._plan_start).total_seconds() / total))
-        return f"{self.name} through {cursor_text(through)} ({done:.0f}% of {cursor_text(self._plan_start)}..{cursor_text(self.plan.end)})"
+        total = (self.plan.end - self._start).total_seconds()
+        done = 100.0 if total <= 0 else max(0.0, min(100.0, 100 * (through - self._start).total_seconds() / total))
+        return f"{self.name} through {cursor_text(through)} ({done:.0f}% of {cursor_text(self._start)}..{cursor_text(self.plan.end)})"
 
     # --- progress ---------------------------------------------------------------------------
 
     def _resume(self, cursor: Optional[datetime], ahead: Optional[Dict[Group, datetime]] = None) -> List[ExportJob]:
-        """The saved exports this run can reuse (per part); a reused chain begins past the lookback."""
+        """The saved exports this run can reuse (per part). A reused chain continues where the last
+        run's emitted windows ended; the lookback before it (where Marketo may have written late since
+        those exports were made) is exported again first, in one small export per part."""
+        start = self.plan.position
+        span = (cursor - start) if cursor is not None and cursor > start else None  # the lookback
         jobs = self.plan.resumable(self._spec, cursor, self.parts(), ahead)
+        lookback: List[ExportJob] = []
         for part, begins in self.plan.group_starts.items():
+            again = max(start, begins - span) if jobs and span else begins
+            if again < begins:
+                lookback.append(ExportJob(self._spec(Window(again, begins), part)))
             for key in self._keys_of(part):
-                self._emitted[key] = max(self._emitted_to(key), begins)
-        return jobs
+                self._emitted[key] = max(self._emitted_to(key), again)
+        return lookback + jobs
 
     def far_behind(self) -> bool:
         """More than two full windows to export: a first sync, or one long behind (worth a survey)."""
@@ -163,7 +172,7 @@ class PlannedLane:
     def _skip_to(self, moment: datetime) -> None:
         """Nothing exists before ``moment`` (the survey says so): the lane starts there, as if emitted."""
         self.plan.begin_at(moment)
-        self._start = self._plan_start = max(self._plan_start, self.plan.start)  # every part, in any mode, begins here
+        self._start = max(self._start, self.plan.start)  # every part, in any mode, begins here
         for part in self.parts():
             for key in self._keys_of(part):
                 self._emitted[key] = max(self._emitted_to(key), self.plan.start)
@@ -181,11 +190,19 @@ class PlannedLane:
             reached = cursor_text(min(self._emitted_to(key) for key in behind))
             raise ExportFailed(f"{job.name()} starts after {behind} was emitted only to {reached}; stopping so that no window is skipped")
 
+    def _boundary(self, job: ExportJob) -> Optional[str]:
+        """A row at exactly ``job``'s start, as the export writes it, when the window before (which ends
+        there) was already emitted: Marketo's date filters include both ends (the safe reading: unconfirmed),
+        so such a row is in both windows and must come out once. None: nothing to leave out."""
+        start = job.spec.window.start
+        keys = self._keys_of(job.spec.activity_type_ids)
+        return cursor_text(start) if all(self._ends.get(key) == start for key in keys) else None
+
     def _advance(self, job: ExportJob) -> datetime:
         """Note ``job``'s window as emitted; return how far every part of the lane has been emitted."""
         for key in self._keys_of(job.spec.activity_type_ids):
             self._emitted[key] = max(self._emitted_to(key), job.spec.window.end)
-        self._windows_read += 1
+            self._ends[key] = job.spec.window.end
         return self._through()
 
 

@@ -21,7 +21,7 @@ from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import plan_columns
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey, survey_leads
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
 from source_marketo.components.errors import Action, Decision
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
@@ -31,11 +31,11 @@ LEADS = "leads"
 CURSOR = "updated_at"
 MODE_UPDATED_AT = "updated_at_filter"
 MODE_ACTIVITY = "activity_changes"
-CHANGE_ACTIVITY_TYPES = (12, 13, 32)  # New Lead, Change Data Value, Merge Leads
+CHANGE_ACTIVITY_TYPES = (12, 13, 22, 32)  # New Lead, Change Data Value, Change Score (score fields), Merge Leads
 PRIOR_BYTES_PER_DAY = 10 * 2**20
 REST_BATCH = 300
 MODE_RECHECK = timedelta(days=7)
-OWN_COLUMNS = ("deleted_at",)
+OWN_COLUMNS = ("deleted_at", "merged_into_lead_id")  # ours, on tombstones: never a Marketo field
 
 
 def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:
@@ -45,6 +45,7 @@ def lead_columns(fields: Sequence[LeadField]) -> Dict[str, str]:
 
 class LeadsLane(PlannedLane):
     name = "leads"
+    streams = [LEADS]
 
     def __init__(self, context: BulkContext, fields: Sequence[LeadField]) -> None:
         self.context = context
@@ -63,6 +64,7 @@ class LeadsLane(PlannedLane):
         start = resume_point(settings, self.cursor)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=list(state.get("pending_exports") or []), **plan_numbers(state))
         self._pending: List[Dict[str, Any]] = []
+        self.changes_rate = plan_numbers({"bytes_per_day": state.get("changes_bytes_per_day")})["learned"]
         self._begin(start)
         # In activity mode a window's two parts are read one after the other: where each had got to
         # when the last run stopped, so its saved exports line up again (one part may be a window ahead).
@@ -88,19 +90,28 @@ class LeadsLane(PlannedLane):
         return [None, CHANGE_ACTIVITY_TYPES] if self.mode == MODE_ACTIVITY else [None]
 
     def estimate(self, spec: ExportSpec) -> int:
-        # An activity export of changed leads holds one small column (leadId), not whole leads.
-        return super().estimate(spec) // (8 if spec.kind == "activities" else 1)
+        """Activity mode's changed-lead ids have a rate of their own (how many changes Marketo logs has
+        nothing to do with how many leads are new): learned from those exports; until one is read, as
+        much as the window's leads (one change can name every lead)."""
+        if spec.kind == "activities" and self.changes_rate is not None:
+            return max(int(self.changes_rate * MARGIN_NEAR_CAP * spec.window.days), MIN_ESTIMATE)
+        return super().estimate(spec)
 
     def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
-        """Without the bulk ``updatedAt`` filter (1035), the window is asked for in activity mode's two parts."""
+        """Without the bulk ``updatedAt`` filter (1035), the window is asked for in activity mode's two
+        parts (a census, which activity mode takes none of, is dropped: [])."""
         if decision.action is not Action.UNSUPPORTED_FILTER or self.mode == MODE_ACTIVITY or spec.filter_name != "updatedAt":
             return None
+        census = spec.census
         self.mode, self.mode_checked_at = MODE_ACTIVITY, self.context.now
         self.context.runtime.logger.warning(
             "This Marketo subscription does not support the bulk 'updatedAt' filter (1035). Leads are synced in "
             "activity mode: each window exports the leads created in it, and the ids of new, changed and merged "
             "leads from the activity log, which are read over REST (300 per call)."
         )
+        if census:
+            self._census_pending = False
+            return []
         return [self._spec(spec.window, part) for part in self.parts()]
 
     def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
@@ -117,6 +128,9 @@ class LeadsLane(PlannedLane):
             self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
         else:
             yield from self._read_changed_leads(rows)
+            if job.file_size and job.spec.window.days > 0:
+                rate = job.file_size / job.spec.window.days
+                self.changes_rate = rate if self.changes_rate is None else max(rate, self.changes_rate * 0.5)
         self.cursor = max(self.cursor, self._advance(job))
 
     # --- state ------------------------------------------------------------------------------
@@ -130,6 +144,8 @@ class LeadsLane(PlannedLane):
             state["deletions_through"] = cursor_text(self.deletions_through)
         if self.mode == MODE_ACTIVITY:
             state["parts_through"] = [cursor_text(self._emitted_to(part)) for part in self.parts()]
+        if self.changes_rate is not None:
+            state["changes_bytes_per_day"] = round(self.changes_rate)
         return state
 
     # --- internals --------------------------------------------------------------------------
@@ -161,7 +177,11 @@ class LeadsLane(PlannedLane):
         plan = plan_columns(rows.header, self.columns)
         convert, checked = plan.compile_fast(), plan.checked
         append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
+        boundary = self._boundary(job)  # the filter's own column: a lead exactly there came with the window before
+        at = rows.header.index(job.spec.filter_name) if job.spec.filter_name in rows.header else 0
         for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
+            if row[at] == boundary:
+                continue
             try:
                 record = convert(row)
             except (ValueError, TypeError, IndexError):

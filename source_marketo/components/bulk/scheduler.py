@@ -90,7 +90,10 @@ class ExportScheduler:
         self._lanes = [LaneState(lane) for lane in lanes]
         for state in self._lanes:
             state.jobs.extend(state.lane.resume())
-            self.jobs_reused += sum(1 for job in state.jobs if job.export_id)
+            for job in state.jobs:
+                if job.export_id:  # it may still be running in Marketo: it holds its estimate like any other
+                    self.jobs_reused += 1
+                    self.budget.reserve(job.key(), state.lane.estimate(job.spec))
             state.dirty = True
         while True:
             self._service()
@@ -120,24 +123,26 @@ class ExportScheduler:
 
     def _emit(self, state: LaneState) -> Iterator[Any]:
         """Hand the lane's first (completed) job's rows to it, servicing the queue between its batches.
-        Only the lane's own work is inside the error handling: a failure there stops this lane only."""
-        job = state.jobs.popleft()
-        state.dirty = True
+        Only the lane's own work is inside the error handling: a failure there stops this lane only.
+        The job stays first in the lane's queue (so in its saved state) until its rows are all out."""
+        job = state.jobs[0]
         batches = self._batches(state, job)
         try:
             while True:
                 try:
                     batch = next(batches)
                 except StopIteration:
+                    state.jobs.popleft()
+                    state.failures_in_a_row = 0  # an export read to its end: whatever failed before was not the rule
+                    state.dirty = True  # the cursor moved: checkpoint it
                     return
                 except LimitReached:
                     raise
-                except ExportGone:
-                    self.logger.warning(f"The file of {job.name()} is gone (expired or never there); exporting the window again.")
-                    state.jobs.appendleft(ExportJob(job.spec))
+                except ExportGone as error:
+                    self._after_failure(state, job, f"its file is gone (expired, or never there: {error})")
                     return
                 except ExportCorrupt as error:
-                    self._after_corrupt(state, job, error)
+                    self._after_failure(state, job, f"its file is corrupt ({error})")
                     return
                 except Exception as error:  # a bad file or value, a failed request: this lane stops, the others go on
                     self._fail(state, ExportFailed(f"{job.name()}: {user_message(error)}"))
@@ -153,13 +158,6 @@ class ExportScheduler:
         with self.open_rows(job) as rows:
             yield from state.lane.read(job, rows)
 
-    def _after_corrupt(self, state: LaneState, job: ExportJob, error: ExportCorrupt) -> None:
-        if job.attempt >= MAX_ATTEMPTS_PER_WINDOW:
-            self._fail(state, ExportFailed(f"{job.name()}: the file is corrupt again ({error})."))
-        else:
-            self.logger.warning(f"{job.name()}: {error}; exporting the window again.")
-            state.jobs.appendleft(ExportJob(job.spec, attempt=job.attempt + 1))
-
     # --- servicing: polls, then the queue topped up ---------------------------------------------
 
     def _service(self) -> None:
@@ -171,7 +169,8 @@ class ExportScheduler:
         return [state for state in self._lanes if state.failed is None]
 
     def _active(self) -> List[ExportJob]:
-        return [job for state in self._lanes for job in state.jobs if job.export_id and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
+        return [job for state in self._lanes for job in state.jobs
+                if job.export_id and not job.given_up and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
 
     def _fill(self) -> None:
         for state in self._working():
@@ -190,18 +189,26 @@ class ExportScheduler:
             state = min(candidates, key=lambda s: len(s.jobs), default=None)
             if state is None:
                 return
-            spec = state.lane.next_export(self._room(state))
+            try:
+                spec = state.lane.next_export(self._room(state))
+            except Exception as error:  # a lane's own planning: it stops, the others go on
+                self._fail(state, ExportFailed(f"{state.lane.name}: planning the next export failed: {user_message(error)}"))
+                continue
             if spec is None:
                 state.planned_all = True
             elif spec is Hold.WAIT:
                 holding.append(state)
             elif spec is Hold.STOP:
                 self._stop_planning(self.budget.limit_reached(f"what is left does not hold the next {state.lane.name} window"))
+            elif spec is Hold.NEVER:
+                self._fail(state, ExportFailed(f"{state.lane.progress()}: the next minute of data alone is more than a whole day's "
+                                               "export cap holds; raise the daily bulk export limit (Marketo's own is 500 MB)"))
             else:
                 state.jobs.append(ExportJob(spec))
 
     def _room(self, state: LaneState) -> Room:
-        return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes, in_flight=len(state.jobs))
+        return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
+                    in_flight=len(state.jobs), running=len(self._active()))
 
     def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.
@@ -217,23 +224,31 @@ class ExportScheduler:
                 return False
             if decision.action is Action.OK:
                 break
-            if not self._ask_instead(state, job, decision):
+            asked = self._ask_instead(state, job, decision)
+            if asked is None:
+                return True  # the lane needs it no more: go on filling
+            if not asked:
                 return False
         else:
             self._fail(state, ExportFailed(f"Marketo refused the {job.spec.describe()} {MAX_REFUSALS} times, also in smaller parts"))
             return False
         self.jobs_created += 1
         job.seen_unfinished = True
-        self.budget.reserve(job.spec.key, state.lane.estimate(job.spec))
+        self.budget.reserve(job.key(), state.lane.estimate(job.spec))  # the spec may have changed since the check above
         self.logger.info(f"Created {job.name()}.")
         state.dirty = True
         return self._enqueue(state, job)
 
-    def _ask_instead(self, state: LaneState, job: ExportJob, refusal: Decision) -> bool:
+    def _ask_instead(self, state: LaneState, job: ExportJob, refusal: Decision) -> Optional[bool]:
         """Marketo refused to create ``job``: ask for what the lane proposes instead, if it can and the
-        refusal is one a different request may avoid; else the lane stops with Marketo's words."""
+        refusal is one a different request may avoid; else the lane stops with Marketo's words.
+        True: ask again; False: the lane stopped; None: the lane needs nothing instead (dropped)."""
         worth_it = refusal.action is Action.UNSUPPORTED_FILTER or refusal.ask_for_less
         instead = state.lane.refused(job.spec, refusal) if worth_it else None
+        if instead == []:
+            state.jobs.remove(job)
+            state.dirty = True
+            return None
         if not instead:
             self._fail(state, ExportFailed(f"Marketo refused to create the {job.spec.describe()}: {refusal.reason}"))
             return False
@@ -271,16 +286,22 @@ class ExportScheduler:
             self._stop_planning(stop)  # Marketo's own allocation: let running jobs finish, start none
             return None
         except Exception as error:
+            if state.failed is not None:  # a stopped lane's job whose status cannot be had: give it up to the next run
+                job.given_up = True
+                self.budget.release(job.key())
             self._fail(state, ExportFailed(f"{job.name()}: {what} failed: {user_message(error)}"))
             return None
 
     def _fail(self, state: LaneState, error: ExportFailed) -> None:
-        """The lane stops: its running jobs stay in its state for the next run; their reservations go."""
+        """The lane stops: nothing new is created for it; its jobs already in Marketo keep running there,
+        so they keep their reservations and are polled to the end (their ids stay in its state for the
+        next run, which reads them without paying again)."""
         if state.failed is None:
             state.failed = error
             self.logger.error(f"{state.lane.name} stopped: {error.message}")
-        for job in state.jobs:
-            self.budget.release(job.spec.key)
+        for job in [job for job in state.jobs if not job.export_id]:
+            self.budget.release(job.key())
+            state.jobs.remove(job)
         state.dirty = True
 
     def _stop_planning(self, limit: LimitReached) -> None:
@@ -288,19 +309,24 @@ class ExportScheduler:
         self._limit = self._limit or limit
         for state in self._lanes:
             state.planned_all = True
-            kept: Deque[ExportJob] = deque()
-            for job in state.jobs:  # keep the created prefix only: a lane never skips a window
-                if not job.export_id:
-                    break
-                kept.append(job)
-            for job in list(state.jobs)[len(kept):]:
-                if job.export_id and job.status is not None and not job.status.finished:
-                    self._cancel(job)  # a cancelled job writes no file, so costs no megabytes
-                self.budget.release(job.spec.key)
-            while kept and kept[-1].status is JobStatus.CREATED:
-                kept.pop()  # never enqueued: it would only wait for a quota that is gone
-            state.jobs = kept
-            state.dirty = True
+            self._trim(state)
+
+    def _trim(self, state: LaneState) -> None:
+        """After a stop: keep the lane's created prefix only (a lane never skips a window), cancel created
+        jobs after a gap, drop created jobs never enqueued; what is dropped gives back its reservation."""
+        kept: Deque[ExportJob] = deque()
+        for job in state.jobs:
+            if not job.export_id:
+                break
+            kept.append(job)
+        for job in list(state.jobs)[len(kept):]:
+            if job.export_id and job.status is not None and not job.status.finished:
+                self._cancel(job)  # a cancelled job writes no file, so costs no megabytes
+            self.budget.release(job.key())
+        while kept and kept[-1].status is JobStatus.CREATED:
+            self.budget.release(kept.pop().key())  # never enqueued: it would only wait for a quota that is gone
+        state.jobs = kept
+        state.dirty = True
 
     def _cancel(self, job: ExportJob) -> None:
         try:
@@ -315,8 +341,8 @@ class ExportScheduler:
     def _polls_due(self) -> List[tuple]:
         """(due time, lane, job) of our unfinished jobs. Marketo processes queued jobs in the order they
         were enqueued, so only our two oldest can be processing: the others are polled less often."""
-        jobs = sorted(((job.enqueued_at, state, job) for state in self._working() for job in state.jobs
-                       if job.export_id and (job.status is None or job.status.active)), key=lambda entry: entry[0])
+        jobs = sorted(((job.enqueued_at, state, job) for state in self._lanes for job in state.jobs
+                       if job.export_id and not job.given_up and (job.status is None or job.status.active)), key=lambda entry: entry[0])
         due = []
         for rank, (_, state, job) in enumerate(jobs):
             spacing = self.poll_interval * (1 if rank < PROCESSING_SLOTS else LATER_POLLS)
@@ -326,7 +352,7 @@ class ExportScheduler:
     def _poll_due(self) -> None:
         now = self.clock.monotonic()
         for due, state, job in self._polls_due():
-            if due <= now and state.failed is None:
+            if due <= now and job in state.jobs:  # a failed lane's jobs too: until they end, they use the budget
                 self._poll(state, job)
 
     def _poll(self, state: LaneState, job: ExportJob) -> None:
@@ -335,50 +361,63 @@ class ExportScheduler:
         if decision is None:
             return
         job.first_polled = job.first_polled or now
-        if job.status is not None and job.status.active and now - job.first_polled > self.job_timeout:
+        if job.status is JobStatus.COMPLETED and decision.action is Action.OK:
+            # Megabytes of jobs that completed before this run are in the day's total already.
+            self.budget.settle(job.key(), job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
+        elif state.failed is not None:
+            if decision.action is not Action.OK or job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+                self.budget.release(job.key())  # over for good: nothing more to wait for
+                state.jobs.remove(job)
+        elif job.status is not None and job.status.active and now - job.first_polled > self.job_timeout:
             self._cancel(job)
-            self.budget.release(job.spec.key)
             self._after_failure(state, job, f"it was still {job.status.value} after {self.job_timeout / 3600:.0f} hours")
         elif decision.action is not Action.OK:
             self._after_failure(state, job, f"Marketo no longer knows it ({decision.reason})")
-        elif job.status is JobStatus.COMPLETED:
-            state.failures_in_a_row = 0
-            # Megabytes of jobs that completed before this run are in the day's total already.
-            self.budget.settle(job.spec.key, job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
         elif job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
-            self.budget.release(job.spec.key)
             self._after_failure(state, job, f"it ended {job.status.value}" + (f": {job.error}" if job.error else ""))
         else:
             job.seen_unfinished = True
-            if job.status is JobStatus.CREATED:
+            if job.status is JobStatus.CREATED and self._limit is None:
                 self._enqueue(state, job)
 
     def _finished_today(self, job: ExportJob) -> bool:
         try:
-            return job.finished_at is not None and marketo_day(parse_datetime(job.finished_at)) == marketo_day(self.clock.now())
-        except ValueError:
-            return True
+            return job.finished_at is not None and marketo_day(parse_datetime(str(job.finished_at))) == marketo_day(self.clock.now())
+        except (TypeError, ValueError):
+            return True  # an unreadable time: count it today (the cautious side of the cap)
 
     def _after_failure(self, state: LaneState, job: ExportJob, why: str) -> None:
-        """The retry ladder, in one place: a failed window is exported again once; failing again, it is
-        exported in halves (its lane's split); a lane whose exports failed MAX_FAILURES_IN_A_ROW times in
-        a row, or whose window cannot be split further, stops."""
+        """The retry ladder, in one place, for every way an export can fail (ended Failed or Cancelled,
+        unknown to Marketo, stuck, its file gone or corrupt): it is exported once more; failing again,
+        in halves (its lane's split); a lane whose exports failed MAX_FAILURES_IN_A_ROW times in a row,
+        or whose window cannot be split further, stops. After a budget stop, nothing new is created."""
+        self.budget.release(job.key())
         position = state.jobs.index(job)
         state.failures_in_a_row += 1
         state.dirty = True
         if state.failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
             self._fail(state, ExportFailed(f"{state.failures_in_a_row} export jobs in a row failed, the last {job.name()}: {why}. "
                                            "Smaller windows did not help; see Marketo's export job list."))
-        elif job.attempt < MAX_ATTEMPTS_PER_WINDOW:
+            state.jobs.remove(job)
+            return
+        if job.attempt < MAX_ATTEMPTS_PER_WINDOW:
             self.logger.warning(f"{job.name()} failed ({why}); exporting the window again.")
             state.jobs[position] = ExportJob(job.spec, attempt=job.attempt + 1)
-        elif halves := state.lane.halves(job.spec):
+        else:
+            try:
+                halves = state.lane.halves(job.spec)
+            except Exception as error:
+                halves, why = None, f"{why}; splitting it failed: {user_message(error)}"
+            if not halves:
+                self._fail(state, ExportFailed(f"Marketo could not export {job.name()}: {why}, after retries and splitting the window."))
+                state.jobs.remove(job)
+                return
             self.logger.warning(f"{job.name()} failed twice ({why}); splitting the window in two.")
             del state.jobs[position]
             for offset, spec in enumerate(halves):
                 state.jobs.insert(position + offset, ExportJob(spec))
-        else:
-            self._fail(state, ExportFailed(f"Marketo could not export {job.name()}: {why}, after retries and splitting the window."))
+        if self._limit is not None:
+            self._trim(state)  # a stop came first: what is not created waits for the next run
 
     # --- waiting -------------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ MAX_PAGES = 5  # per type group: empty pages with moreResult beyond this say "ca
 TYPES_PER_CALL = 10  # activities.json takes at most 10 activityTypeIds
 LOWEST_IDS = 300  # leads.json takes at most 300 filter values
 MARGIN = timedelta(days=1)  # a lane starts a day before the first record found
+NEWEST_SPAN = timedelta(days=1)  # the density of the newest day is sampled too: data grows over the years
 PAGE = 300
 
 
@@ -46,10 +47,11 @@ class Survey:
 
     begins: Optional[datetime]  # the first record found; None: nothing at all (when conclusive)
     conclusive: bool  # False: the probes could not tell, so nothing may be skipped
-    rows_per_day: Optional[float]
+    rows_per_day: Optional[float]  # the denser of the data's beginning and its newest day: what windows are sized by
     bytes_per_row: Optional[float]
     calls: int
     source: str  # what the evidence is, in words for the backfill plan
+    mean_rows_per_day: Optional[float] = None  # between the beginning and the newest day: what the plan's total is
 
     def start_for(self, since: datetime, now: datetime) -> datetime:
         """Where the lane's first window begins: ``since`` unless the evidence shows nothing before later."""
@@ -65,21 +67,38 @@ class Survey:
             return None
         return self.rows_per_day * self.bytes_per_row
 
+    @property
+    def mean_bytes_per_day(self) -> Optional[float]:
+        rows = self.mean_rows_per_day if self.mean_rows_per_day is not None else self.rows_per_day
+        return None if rows is None or self.bytes_per_row is None else rows * self.bytes_per_row
+
 
 def survey_activities(runtime: MarketoRuntime, since: datetime, type_ids: Optional[Sequence[int]], with_attributes: bool) -> Survey:
-    """The first activity of the configured types after ``since`` (None: every type of the instance)."""
+    """The first activity of the configured types after ``since`` (None: every type of the instance), and
+    how dense they are there and over the newest day (data grows: the denser of the two sizes windows)."""
     types = [t for t in (type_ids if type_ids is not None else [t.id for t in metadata.activity_types(runtime)]) if t != DELETE_LEAD]
-    probe = _ActivityProbe(runtime, since)
-    firsts, rows_per_day, sizes, conclusive = [], 0.0, [], True
-    for group in [types[at:at + TYPES_PER_CALL] for at in range(0, len(types), TYPES_PER_CALL)]:
-        page, known = probe.first_page(group)
+    groups = [types[at:at + TYPES_PER_CALL] for at in range(0, len(types), TYPES_PER_CALL)]
+    now = runtime.client.server_now()
+    first = _ActivityProbe(runtime, since)
+    firsts, density, sizes, conclusive = [], 0.0, [], True
+    for group in groups:
+        page, known = first.first_page(group)
         conclusive = conclusive and known
         if page:
             firsts.append(min(_activity_date(item) for item in page))
-            rows_per_day += _density(page, probe.more, runtime.client.server_now())
+            density += _density(page, first.more, now)
             sizes.extend(activity_row_bytes(item, with_attributes) for item in page)
-    return Survey(min(firsts, default=None), conclusive, rows_per_day if firsts else None, _mean(sizes), probe.calls,
-                  f"the first activity of the configured types after {format_datetime(since)}")
+    begins = min(firsts, default=None)
+    newest, calls = _newest_density(runtime, groups, now) if begins is not None and now - begins > NEWEST_SPAN * 2 else (density, 0)
+    return Survey(begins, conclusive, max(density, newest) if firsts else None, _mean(sizes), first.calls + calls,
+                  f"the first activity of the configured types after {format_datetime(since)}", (density + newest) / 2 if firsts else None)
+
+
+def _newest_density(runtime: MarketoRuntime, groups: List[List[int]], now: datetime) -> Tuple[float, int]:
+    """Rows a day over the newest day (one token and a page per group of types), and the calls it took."""
+    newest = _ActivityProbe(runtime, now - NEWEST_SPAN)
+    pages = [newest.first_page(group)[0] for group in groups]
+    return sum(_density(page, newest.more, now) for page in pages if page), newest.calls
 
 
 def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]) -> Survey:
@@ -92,9 +111,16 @@ def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]
     leads = [item for item in (reply.envelope.result if reply.envelope else []) if isinstance(item, Mapping)]
     created = [parse_datetime(str(item["createdAt"])) for item in leads if item.get("createdAt")]
     firsts = ([min(_activity_date(item) for item in page)] if page else []) + ([min(created)] if created else [])
-    rows_per_day = _density(page, probe.more, runtime.client.server_now()) if page else None
-    return Survey(min(firsts, default=None), known or bool(created), rows_per_day,
-                  _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1, "the oldest lead's creation (New Lead activities, lowest lead ids)")
+    now = runtime.client.server_now()
+    beginning = _density(page, probe.more, now) if page else None
+    begins = min(firsts, default=None)
+    newest, calls = _newest_density(runtime, [[NEW_LEAD]], now) if begins is not None and now - begins > NEWEST_SPAN * 2 else (beginning or 0.0, 0)
+    # Leads are exported at their latest update, most of them recent: the new leads of the newest day are
+    # a floor for how many a day the newest windows hold, the beginning's for the oldest.
+    rows = None if beginning is None else max(beginning, newest)
+    mean = None if beginning is None else (beginning + newest) / 2
+    return Survey(begins, known or bool(created), rows, _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1 + calls,
+                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean)
 
 
 class _ActivityProbe:

@@ -19,30 +19,42 @@ from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_m
 from source_marketo.components import metadata, removals
 from source_marketo.components.budget import MEGABYTE, LimitReached, marketo_day
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
+from source_marketo.components.bulk.activity_streams import is_type_stream, type_streams
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.jobs import BulkApi
+from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
+from source_marketo.components.bulk.program_members import KIND as MEMBER_KIND, PROGRAM_MEMBERS, ProgramMembersLane
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
-from source_marketo.components.bulk.windows import cursor_text, resume_point
+from source_marketo.components.bulk.windows import cursor_text, parse_cursor, resume_point
 from source_marketo.components.errors import MarketoRequestError, user_message
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
-from source_marketo.components.types import parse_datetime
+from source_marketo.components.types import parse_datetime, to_integer
 
-BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES)
+BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES, PROGRAM_MEMBERS)
+
+
+def is_bulk_stream(name: str) -> bool:
+    """The streams read from bulk exports here (the per-type activity streams too); the rest are declarative."""
+    return name in BULK_STREAMS or is_type_stream(name)
 SETTLE = timedelta(minutes=1)  # the newest minute is left to the next run (Marketo writes activities with a small delay)
 
 
 class BulkSync:
     def __init__(self, runtime: MarketoRuntime, catalog: ConfiguredAirbyteCatalog, state: Optional[List[Any]], raw_output: bool) -> None:
         self.runtime = runtime
-        self.streams = [configured for configured in catalog.streams if configured.stream.name in BULK_STREAMS]
+        self.streams = [configured for configured in catalog.streams if is_bulk_stream(configured.stream.name)]
         self.raw_output = raw_output
         self.state = stream_states(state)
         self.stopped: Optional[LimitReached] = None
         self.errors: List[Exception] = []
         self._lanes: List[Any] = []
+        self._crashed = False
+        self._delete_streams: List[str] = []  # lead_activities and activities_delete_lead, if selected
+        self._delete_marks: List[Optional[datetime]] = []  # their deletes_through checkpoints
+        self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
 
     def read(self) -> Iterator[Any]:
         if not self.streams:
@@ -54,11 +66,13 @@ class BulkSync:
         except LimitReached as stop:
             self.stopped = stop.with_progress(self._progress()) if self._lanes else stop
         except Exception as error:  # the state emitted so far stands; the run ends with this error
+            self._crashed = True
             self.errors.append(error)
             self.runtime.logger.error(f"The bulk streams stopped: {user_message(error)}")
-        final = AirbyteStreamStatus.INCOMPLETE if self.stopped or self.errors else AirbyteStreamStatus.COMPLETE
         for configured in self.streams:
-            yield status_message(StreamDescriptor(name=configured.stream.name), final)
+            name = configured.stream.name
+            done = not self.stopped and not self._crashed and name not in self._failed_streams
+            yield status_message(StreamDescriptor(name=name), AirbyteStreamStatus.COMPLETE if done else AirbyteStreamStatus.INCOMPLETE)
 
     def _context(self) -> BulkContext:
         api = BulkApi(self.runtime.client)
@@ -77,12 +91,16 @@ class BulkSync:
         runtime, settings = self.runtime, self.runtime.settings
         leads_lane = LeadsLane(context, metadata.lead_fields(runtime)) if LEADS in context.selected else None
         activities_lane = None
-        if ACTIVITIES in context.selected or ATTRIBUTES in context.selected:
+        per_type = [stream for stream in type_streams(metadata.activity_types(runtime)) if stream.name in context.selected] if any(map(is_type_stream, context.selected)) else []
+        if ACTIVITIES in context.selected or ATTRIBUTES in context.selected or per_type:
             types = settings.activity_type_ids  # None: every type, no activityTypeIds filter at all
             if types is not None:
                 metadata.validate_activity_type_ids(settings, metadata.activity_types(runtime))
-            activities_lane = ActivitiesLane(context, types)
-        self._lanes = [lane for lane in (leads_lane, activities_lane) if lane is not None]
+            activities_lane = ActivitiesLane(context, types, per_type)
+        self._delete_streams = ([ACTIVITIES] if ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids) else []) + \
+            [stream.name for stream in per_type if stream.type_id == DELETE_LEAD]
+        members_lane = ProgramMembersLane(context, metadata.program_member_fields(runtime), metadata.program_ids(runtime)) if PROGRAM_MEMBERS in context.selected else None
+        self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
         try:
@@ -94,8 +112,12 @@ class BulkSync:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
         self.errors.extend(scheduler.lane_errors())
+        self._failed_streams = {stream for lane in self._lanes if scheduler.failed(lane) for stream in lane.streams}
         lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
-        delete_activities = activities_lane is not None and ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids)
+        delete_activities = activities_lane is not None and bool(self._delete_streams)
+        if delete_activities:  # each stream's own checkpoint: one added since scans from its start
+            self._delete_marks = [parse_cursor(context.input_state(stream).get("deletes_through")) for stream in self._delete_streams]
+            activities_lane.deletes_through = None if None in self._delete_marks else min(self._delete_marks)
         # activities/deletedleads.json feeds both: read it once, from where the earlier of them resumes.
         # Each scan resumes from its own checkpoint, never the bulk cursor: a run that stopped before
         # the scan must not make the next one skip it.
@@ -113,8 +135,8 @@ class BulkSync:
         """Lanes far behind learn where their data begins before exporting anything; the plan is logged."""
         surveyed = []
         for lane in self._lanes:
-            if not lane.far_behind() and lane.plan.learned is not None:
-                continue  # close to now with a known rate: nothing to find out
+            if not isinstance(lane, PlannedLane) or (not lane.far_behind() and lane.plan.learned is not None):
+                continue  # no date windows to plan, or close to now with a known rate: nothing to find out
             try:
                 lane.apply(lane.take_survey())
             except MarketoRequestError as error:  # the survey only saves work: without it, nothing is skipped
@@ -129,7 +151,8 @@ class BulkSync:
 
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
-        jobs = [job for kind in ("leads", "activities") for job in api.list_jobs(kind, "Completed")]
+        kinds = ["leads", "activities"] + ([MEMBER_KIND] if PROGRAM_MEMBERS in {c.stream.name for c in self.streams} else [])
+        jobs = [job for kind in kinds for job in api.list_jobs(kind, "Completed")]
         today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
         for job in jobs:
@@ -145,7 +168,8 @@ class BulkSync:
         return type_ids is None or DELETE_LEAD in type_ids
 
     def _lead_removals(self, context: BulkContext, lane: LeadsLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
-        """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set."""
+        """Deleted and merged-away leads become leads rows with ``deleted_at`` (and ``updated_at``) set; a
+        merged-away lead's row also names the lead it was merged into (``merged_into_lead_id``)."""
         since = resume_point(self.runtime.settings, lane.deletions_through)
         scan_started = context.now
         sink = context.sink(LEADS)
@@ -153,6 +177,8 @@ class BulkSync:
         for removal in _from(deleted, since) + list(removals.merged_leads(self.runtime, since)):
             row = dict(blank)
             row.update({"id": removal["lead_id"], "updated_at": removal["deleted_at"], "deleted_at": removal["deleted_at"]})
+            if "merged_into_lead_id" in row:  # selected (it is, unless a user left it out of the catalog)
+                row["merged_into_lead_id"] = removal.get("winner_id")
             sink.append(sink.line_of(row))
             if sink.full:
                 yield from sink.drain()
@@ -162,29 +188,37 @@ class BulkSync:
         yield state_message(LEADS, lane.state())
 
     def _delete_activities(self, context: BulkContext, lane: ActivitiesLane, deleted: List[Dict[str, Any]]) -> Iterator[Any]:
-        """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``."""
+        """Delete Lead (37) is not in bulk exports: its activities come from ``activities/deletedleads.json``,
+        to lead_activities and to its own per-type stream, whichever are selected."""
         since = resume_point(self.runtime.settings, lane.deletes_through)
-        sink = context.sink(ACTIVITIES)
+        sinks = [context.sink(stream) for stream in self._delete_streams]
+        sinces = [resume_point(self.runtime.settings, mark) for mark in self._delete_marks]  # each stream from its own checkpoint
         for removal in _from(deleted, since):
             item = removal["activity"]
-            sink.append(sink.line_of({
+            row = {
                 "id": str(item.get("marketoGUID") or item.get("id")),
                 "activity_id": item.get("id") if isinstance(item.get("id"), int) else None,
-                "lead_id": removal["lead_id"],
+                "lead_id": to_integer(item.get("leadId")),  # as for every activity; the tombstone names the deleted lead
                 "campaign_id": item.get("campaignId"),
                 "primary_attribute_value_id": item.get("primaryAttributeValueId"),
                 "primary_attribute_value": item.get("primaryAttributeValue"),
                 "activity_type_id": DELETE_LEAD,
                 "activity_date": removal["deleted_at"],
-            }))
-            if sink.full:
-                yield from sink.drain()
-        yield from sink.drain()
-        context.count(ACTIVITIES, sink.count)
+            }
+            for sink, after in zip(sinks, sinces):
+                if removal["deleted_at"] is None or parse_datetime(removal["deleted_at"]) >= after:
+                    sink.append(sink.line_of(row))
+                if sink.full:
+                    yield from sink.drain()
         lane.deletes_through = context.now
-        yield state_message(ACTIVITIES, lane.state_of(ACTIVITIES))
-
-
+        for sink in sinks:
+            yield from sink.drain()
+            context.count(sink.stream, sink.count)
+            if sink.stream == ACTIVITIES:
+                yield state_message(sink.stream, lane.state_of(sink.stream))
+            else:  # Delete Lead's own stream: its cursor never goes back (a state from the future stays)
+                cursor = max(filter(None, [parse_cursor(context.input_state(sink.stream).get("activity_date")), lane.deletes_through]))
+                yield state_message(sink.stream, {"activity_date": cursor_text(cursor), "deletes_through": cursor_text(lane.deletes_through)})
 
 
 def _from(deleted: List[Dict[str, Any]], since: datetime) -> List[Dict[str, Any]]:
@@ -199,7 +233,9 @@ def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
     for lane in lanes:
         plan, survey = lane.plan, lane.survey
         days = max((plan.end - plan.position).total_seconds() / 86400, 0.0)
-        megabytes = plan.bytes_per_day() * days / MEGABYTE
+        # Between the beginning's density and the newest day's, for a plan from the survey alone.
+        rate = survey.mean_bytes_per_day if plan.learned is None and survey.mean_bytes_per_day is not None else plan.bytes_per_day()
+        megabytes = rate * days / MEGABYTE
         total += megabytes
         windows = max(1, -(-int(days) // max(plan.max_window.days, 1)))
         begins = f"the data begins {cursor_text(survey.begins)} ({survey.source})" if survey.begins else "no data found"
@@ -207,8 +243,8 @@ def backfill_plan(lanes: List[Any], budget: Any, start_date: datetime) -> str:
             begins = "where the data begins could not be told"
         skipped = f"; nothing to export from the start date {cursor_text(start_date)} until then" if plan.position > start_date + timedelta(days=1) else ""
         parts.append(f"{lane.name} {cursor_text(plan.position)}..{cursor_text(plan.end)}: {begins}{skipped}; about {windows} "
-                     f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.0f} MB at "
-                     f"{plan.bytes_per_day() / MEGABYTE:,.2f} MB a day (from {plan.rate_known_from()})")
+                     f"windows of up to {plan.max_window.days} days x {len(lane.parts())} export(s), about {megabytes:,.1f} MB at "
+                     f"{rate / MEGABYTE:,.3f} MB a day (from {plan.rate_known_from()})")
     cap, left = budget.cap_bytes / MEGABYTE, budget.left_today() / MEGABYTE
     days_needed = 1 if total <= left else 1 + -(-int(total - left) // max(int(cap), 1))
     return (f"Backfill plan: {' | '.join(parts)}. In all about {total:,.0f} MB: {days_needed} Marketo day(s) at the cap of "

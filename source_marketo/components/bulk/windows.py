@@ -46,6 +46,7 @@ class Hold(enum.Enum):
 
     WAIT = "wait"  # not now: running jobs hold the budget, or a lane of guesses goes one job at a time
     STOP = "stop"  # today's budget is spent but for a tail no window fits: stop until Marketo's day resets
+    NEVER = "never"  # the census shows one minute holding more than a whole day's budget: no day can export it
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,17 @@ class Room:
     reserved: int  # held by jobs created and not yet completed
     cap: int  # the day's whole budget
     in_flight: int  # this lane's jobs planned and not yet read
+    running: int = 0  # jobs of every lane created and not yet finished in Marketo
 
     @property
     def free(self) -> int:
         return max(self.left_today - self.reserved, 0)
+
+    @property
+    def share(self) -> float:
+        """What the next job may reserve: half of what is left of the day when nothing runs (so a second
+        job can run beside it), all that is free when a job already runs in the other slot."""
+        return self.free if self.running else min(self.left_today / PROCESSING_SLOTS, self.free)
 
 
 @dataclass
@@ -75,6 +83,7 @@ class WindowPlan:
     evidence: Optional[float] = None  # bytes a day, from the survey
     growth: float = 1.0  # how much the learned rate rose from one window to the next (1: not rising)
     bytes_per_row: Optional[float] = None  # from finished exports, else the survey: what a census row count costs
+    samples: int = 0  # finished exports the learned rate comes from (2: its growth is known too)
     position: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -93,8 +102,8 @@ class WindowPlan:
             return None
         if self.census is not None and self.census.covers(self.position) and self.bytes_per_row:
             return self._from_census(room)
-        if self.learned is None and self.evidence is None and room.in_flight and self._tight(room):
-            return Hold.WAIT  # only guesses, and a few full windows would not fit: one job at a time
+        if room.in_flight and self.samples < 2 and self._tight(room):
+            return Hold.WAIT  # the rest may not fit today and how fast the data grows is unknown: one job at a time
         rate, margin = self._rate()
         size, even = self._affordable(room, rate * margin)
         remaining = self.end - self.position
@@ -115,8 +124,13 @@ class WindowPlan:
     def _from_census(self, room: Room) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess)."""
         limit = min(self.position + self.max_window, self.census.span.end, self.end)
-        share = min(room.left_today / PROCESSING_SLOTS, room.free)
-        end = self.census.end_for(self.position, limit, int(share / (self.bytes_per_row * census_module.MARGIN)))
+        row_bytes = self.bytes_per_row * census_module.MARGIN
+        end = self.census.end_for(self.position, limit, int(room.share / row_bytes))
+        if end <= self.position and not room.reserved:  # not even the first minute in half: alone, it may have all
+            end = self.census.end_for(self.position, limit, int(room.free / row_bytes))
+            if end <= self.position:
+                whole_day = self.census.end_for(self.position, limit, int(room.cap / row_bytes))
+                return Hold.NEVER if whole_day <= self.position else Hold.STOP
         if end <= self.position or (end < limit and room.left_today < TAIL * room.cap):
             return Hold.WAIT if room.reserved else Hold.STOP
         window = Window(self.position, end)
@@ -152,6 +166,7 @@ class WindowPlan:
         self.learned = rate if self.learned is None else max(rate, self.learned * 0.5)
         if records:
             self.bytes_per_row = max(file_size / records, (self.bytes_per_row or 0.0) * 0.5)
+        self.samples = min(self.samples + 1, 2)
 
     def begin_at(self, moment: datetime) -> None:
         """The survey found nothing before ``moment``: the plan starts there (never earlier than it was)."""
@@ -172,18 +187,17 @@ class WindowPlan:
         return self._rate()[0]
 
     def _rate(self) -> Tuple[float, float]:
-        if self.learned is not None:
-            return max(self.learned, 1.0) * self.growth, MARGIN_LEARNED
-        if self.evidence is not None:
-            return max(self.evidence, 1.0), MARGIN_EVIDENCE
-        return self.prior, MARGIN_PRIOR
+        """(bytes a day, margin): the learned rate projected by its growth, or the survey's, whichever
+        holds more (the survey sampled the newest data too: an upper bound while data grows)."""
+        known = [(max(self.learned, 1.0) * self.growth, MARGIN_LEARNED)] if self.learned is not None else []
+        known += [(max(self.evidence, 1.0), MARGIN_EVIDENCE)] if self.evidence is not None else []
+        return max(known, key=lambda pair: pair[0] * pair[1]) if known else (self.prior, MARGIN_PRIOR)
 
     def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
-        """The window the budget allows now, and what each of two parallel jobs would get of the day's
-        budget left. A job gets half of that (so both slots can run), never more than is free; near
-        the cap, windows grow by doubling at most (the rate may be rising)."""
+        """The window the budget allows now (Room.share), and what each of two parallel jobs would get of
+        the day's budget left; near the cap, windows grow by doubling at most (the rate may be rising)."""
         even = self._days(room.left_today / PROCESSING_SLOTS, bytes_per_day)
-        size = min(self.max_window, self._days(min(room.left_today / PROCESSING_SLOTS, room.free), bytes_per_day))
+        size = min(self.max_window, self._days(room.share, bytes_per_day))
         if size < self.max_window and self.learned is not None and self._last_size is not None:
             size = min(size, 2 * self._last_size)
         return size, even
@@ -192,8 +206,9 @@ class WindowPlan:
         return timedelta(days=max(min(budget / bytes_per_day, self.max_window.days + 1.0), 0.0))  # no timedelta overflow
 
     def _tight(self, room: Room) -> bool:
+        """Whether what is left of the plan might not fit what is free of today's budget."""
         rate, margin = self._rate()
-        return DEPTH * rate * margin * self.max_window.days > room.free
+        return rate * margin * (self.end - self.position).total_seconds() / 86400 > room.free
 
     # --- reuse of the exports an earlier run created ------------------------------------------
 
@@ -274,13 +289,17 @@ def resume_point(settings: Any, moment: Optional[datetime]) -> datetime:
 
 def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     """What a lane's state keeps of its plan: the learned rate, its growth, the bytes a row takes."""
-    return {"learned": _positive(state.get("bytes_per_day")), "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row"))}
+    learned = _positive(state.get("bytes_per_day"))
+    samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
+    return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples}
 
 
 def plan_state(plan: WindowPlan) -> Dict[str, Any]:
     if plan.learned is None:
         return {}
-    numbers = {"bytes_per_day": round(plan.learned), "rate_growth": round(plan.growth, 3)}
+    numbers = {"bytes_per_day": round(plan.learned)}
+    if plan.samples >= 2:
+        numbers["rate_growth"] = round(plan.growth, 3)
     return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
 
 

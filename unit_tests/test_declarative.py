@@ -1,0 +1,62 @@
+"""The manifest's small components: offset paging by Marketo objects, several rows per object, substream shapes."""
+
+import json
+
+import requests
+
+from airbyte_cdk.sources.types import StreamSlice
+
+from source_marketo.components.declarative import MarketoOffsetIncrement, MarketoRecordShaper, MarketoRowsExtractor
+from source_marketo.components.errors import MarketoFailure
+
+
+def reply(result=None, warnings=()):
+    body = {"success": True, "errors": [], "warnings": list(warnings), "requestId": "1#1"}
+    if result is not None:
+        body["result"] = result
+    response = requests.Response()
+    response.status_code = 200
+    response._content = json.dumps(body).encode()
+    return response
+
+
+CHANNELS = [{"id": i, "name": f"C{i}", "updatedAt": "2024-01-01T00:00:00Z+0000",
+             "progressionStatuses": [{"name": "Not in Program", "step": 0}, {"name": "Member", "step": 10}]} for i in range(1, 201)]
+
+
+def test_given_a_full_page_of_channels_read_as_status_rows_when_paging_then_the_offset_moves_by_the_channels():
+    paging = MarketoOffsetIncrement(config={}, page_size=200, parameters={})
+    # 400 status records were made of the 200 channels: the next page starts at channel 201, not 401.
+    assert paging.next_page_token(reply(CHANNELS), last_page_size=400, last_record=None, last_page_token_value=None) == 200
+    assert paging.next_page_token(reply(CHANNELS[:5]), last_page_size=10, last_record=None, last_page_token_value=200) is None
+
+
+def test_given_the_no_assets_warning_or_a_repeated_page_when_paging_then_it_stops():
+    paging = MarketoOffsetIncrement(config={}, page_size=200, parameters={})
+    assert paging.next_page_token(reply(warnings=["No assets found for the given search criteria."]), 0, None, None) is None
+    assert paging.next_page_token(reply(CHANNELS), 200, None, None) == 200
+    assert paging.next_page_token(reply(CHANNELS), 200, None, 200) is None  # the endpoint ignored the offset
+
+
+def test_given_channels_when_extracted_as_rows_then_one_record_per_progression_status():
+    rows = list(MarketoRowsExtractor(parameters={}, rows="channel_progression_statuses").extract_records(reply(CHANNELS[:2])))
+    assert [(row["channel_id"], row["name"], row["updated_at"]) for row in rows] == [
+        (1, "Not in Program", "2024-01-01T00:00:00Z"), (1, "Member", "2024-01-01T00:00:00Z"),
+        (2, "Not in Program", "2024-01-01T00:00:00Z"), (2, "Member", "2024-01-01T00:00:00Z")]
+
+
+def test_given_a_bad_value_in_a_channel_when_extracted_then_the_error_names_the_stream_and_field():
+    extractor = MarketoRowsExtractor(parameters={}, rows="channel_progression_statuses")
+    try:
+        list(extractor.extract_records(reply([{"id": 7, "updatedAt": "yesterday", "progressionStatuses": []}])))
+    except MarketoFailure as error:
+        assert "channel_progression_statuses" in error.message and "updatedAt" in error.message and "7" in error.message
+    else:
+        raise AssertionError("a bad datetime was accepted")
+
+
+def test_given_a_substream_shape_when_transformed_then_the_parent_id_comes_from_the_partition():
+    shaper = MarketoRecordShaper(parameters={}, shape="program_tokens", partition_field="program_id")
+    record = {"name": "Seats", "type": "number", "value": "250", "computedUrl": "https://app/#ME1001A1"}
+    shaper.transform(record, stream_slice=StreamSlice(partition={"program_id": 1001, "parent_slice": {}}, cursor_slice={}))
+    assert record == {"program_id": 1001, "name": "Seats", "type": "number", "value": "250", "computed_url": "https://app/#ME1001A1"}
