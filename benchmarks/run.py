@@ -329,7 +329,8 @@ def main() -> int:
     parser.add_argument("--status-refresh", type=float, default=1.0, help="emulator status refresh (s); Marketo's is 60")
     parser.add_argument("--poll", type=int, default=1, help="connector status_poll_interval_seconds; Marketo's advice is 60")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
-    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown"], action="append", help="run only these families")
+    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown", "first-sync"], action="append",
+                        help="run only these families (first-sync: benchmarks/first_sync.py, its own report under benchmarks/results/)")
     parser.add_argument("--experiment-size", type=int, default=1_000_000, help="rows for the hot-path experiments")
     parser.add_argument("--experiment-repeats", type=int, default=2)
     parser.add_argument("--removal-sizes", type=sizes, default=None, help="activity counts for the deleted/merged-leads scan (default 100000,1000000)")
@@ -344,6 +345,12 @@ def main() -> int:
     args.rest_scales = args.rest_scales or ([1.0, 5.0] if args.quick else [1.0, 20.0])
     if args.quick:
         args.rows_per_second = max(args.rows_per_second, 50_000)
+    if args.only and "first-sync" in args.only:  # a suite of its own, on a scaled Marketo clock, with its own report
+        import first_sync
+        first_sync.main(["--quick"] if args.quick else [])
+        args.only = [family for family in args.only if family != "first-sync"]
+        if not args.only:
+            return 0
     out = Path(args.out)
     raw = Path(args.json)
     import report
