@@ -42,6 +42,8 @@ def _truth(emulator, sub: str, params: dict):
     if sub == "/program_members" or sub.startswith("/program_members/"):
         tail = sub[len("/program_members"):].strip("/")
         return truth.program_members(int(tail) if tail else None)
+    if sub.startswith("/list_members/"):
+        return truth.list_members(int(sub.rsplit("/", 1)[1]))
     if sub.startswith("/custom_objects/"):
         return truth.custom_objects(sub.rsplit("/", 1)[1])
     if sub.startswith("/tokens/"):

@@ -49,6 +49,7 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/lists.json", leads.lists, "leaddb"),
     _route("GET", "/rest/v1/lists/{listId}.json", leads.list_by_id, "leaddb"),
     _route("GET", "/rest/v1/lists/{listId}/leads.json", leads.list_members, "leaddb"),
+    _route("GET", "/rest/v1/lists/{listId}/leads/ismember.json", leads.is_member, "leaddb"),
     _route("GET", "/rest/v1/campaigns.json", leads.campaigns, "leaddb"),
     _route("GET", "/rest/v1/campaigns/{campaignId}.json", leads.campaign_by_id, "leaddb"),
     _route("GET", "/rest/v1/programs/members/describe.json", programmembers.describe, "leaddb"),
