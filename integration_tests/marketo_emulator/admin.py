@@ -54,7 +54,9 @@ def _truth(emulator, sub: str, params: dict):
     if sub == "/changed_since":
         return truth.changed_since(params["ts"])
     simple = {"/deleted_leads": truth.deleted_leads, "/merged_leads": truth.merged_leads,
-              "/activity_types": truth.activity_types, "/lists": truth.lists, "/campaigns": truth.campaigns}
+              "/activity_types": truth.activity_types, "/lists": truth.lists, "/campaigns": truth.campaigns,
+              "/companies": truth.companies, "/opportunities": truth.opportunities,
+              "/opportunity_roles": truth.opportunity_roles}
     if sub in simple:
         return simple[sub]()
     raise KeyError(f"unknown truth endpoint {sub}")

@@ -37,6 +37,8 @@ class EmulatorOptions:
     # N > 0: activities.json / leadchanges.json with a listId of a list of N or more leads answer 1003
     # (Marketo's rule from late 2026 with N = 10,000; off by default, as today)
     activity_list_limit: int = 0
+    opportunities: int = 40  # opportunities (of the companies the leads name), with roles naming leads
+    crm_sync: bool = False  # True: a native CRM sync; opportunity role endpoints answer 1018
     custom_object_types: int = 3  # how many of car_c, subscription_c, purchase_c exist (0: none)
     hostile: bool = False
     clock: Any = None  # RealClock when None

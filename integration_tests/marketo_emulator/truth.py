@@ -93,6 +93,18 @@ class Truth:
         with self._state.lock:
             return self._state.leads.list_members(int(list_id))
 
+    def companies(self) -> list[dict]:
+        """Every company (every field), by id."""
+        return [dict(company) for company in self._state.crm.companies]
+
+    def opportunities(self) -> list[dict]:
+        return [dict(opportunity) for opportunity in self._state.crm.opportunities]
+
+    def opportunity_roles(self) -> list[dict]:
+        """Roles of live leads (a merged loser's name the winner), by opportunity."""
+        with self._state.lock:
+            return self._state.crm.roles()
+
     def custom_object_types(self) -> list[str]:
         return list(self._state.custom_objects.types)
 
