@@ -53,6 +53,15 @@ def parser() -> argparse.ArgumentParser:
     add("--max-concurrent-calls", type=int, default=10, help="calls in flight, 0 disables (default 10)")
     add("--no-updated-at-filter", action="store_true",
         help="answer 1035 to bulk lead updatedAt/smart-list filters (a subscription without them)")
+    add("--no-program-member-updated-at-filter", action="store_true",
+        help="answer 1035 to the bulk program member updatedAt filter")
+    add("--program-member-export-booleans", choices=("digits", "words"), default="digits",
+        help="program member booleans in bulk files: digits (1/0) or words (true/false) (default digits)")
+    add("--activity-list-limit", type=int, default=0,
+        help="activities/leadchanges with a listId of a list of N or more leads answer 1003 (default 0: off)")
+    add("--opportunities", type=int, default=40, help="number of opportunities (default 40)")
+    add("--custom-object-types", type=int, default=3, help="how many of the three custom object types exist (default 3)")
+    add("--crm-sync", action="store_true", help="a native CRM sync: opportunity role endpoints answer 1018")
     add("--max-bulk-activity-types", type=int, default=0,
         help="refuse bulk activity exports with more type ids than this with 1003 (default 0: no limit, as documented)")
     add("--activity-retention", action="store_true",
@@ -92,6 +101,9 @@ def options_from(args) -> EmulatorOptions:
         rate_limit_calls=args.rate_limit_calls, rate_limit_window_seconds=args.rate_limit_window,
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
         max_bulk_activity_types=args.max_bulk_activity_types,
+        program_member_updated_at_filter=not args.no_program_member_updated_at_filter,
+        program_member_export_booleans=args.program_member_export_booleans, activity_list_limit=args.activity_list_limit,
+        opportunities=args.opportunities, custom_object_types=args.custom_object_types, crm_sync=args.crm_sync,
         activity_retention=args.activity_retention or bool(args.retention), retention_days=parse_retention(args.retention),
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,
         port=args.port, activity_page_scan=args.activity_page_scan)

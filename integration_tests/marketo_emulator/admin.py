@@ -42,6 +42,8 @@ def _truth(emulator, sub: str, params: dict):
     if sub == "/program_members" or sub.startswith("/program_members/"):
         tail = sub[len("/program_members"):].strip("/")
         return truth.program_members(int(tail) if tail else None)
+    if sub.startswith("/list_members/"):
+        return truth.list_members(int(sub.rsplit("/", 1)[1]))
     if sub.startswith("/custom_objects/"):
         return truth.custom_objects(sub.rsplit("/", 1)[1])
     if sub.startswith("/tokens/"):
@@ -52,7 +54,9 @@ def _truth(emulator, sub: str, params: dict):
     if sub == "/changed_since":
         return truth.changed_since(params["ts"])
     simple = {"/deleted_leads": truth.deleted_leads, "/merged_leads": truth.merged_leads,
-              "/activity_types": truth.activity_types, "/lists": truth.lists, "/campaigns": truth.campaigns}
+              "/activity_types": truth.activity_types, "/lists": truth.lists, "/campaigns": truth.campaigns,
+              "/companies": truth.companies, "/opportunities": truth.opportunities,
+              "/opportunity_roles": truth.opportunity_roles}
     if sub in simple:
         return simple[sub]()
     raise KeyError(f"unknown truth endpoint {sub}")

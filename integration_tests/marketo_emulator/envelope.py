@@ -20,7 +20,7 @@ MESSAGES = {
     "611": "System error", "612": "Invalid Content Type", "613": "Invalid Multipart Request",
     "615": "Concurrent access limit '10' reached", "701": "%s cannot be blank",
     "702": "No data found for given search scenario", "704": "Invalid date format", "713": "Transient Error",
-    "1003": "Invalid data", "1004": "Lead not found", "1006": "Field not found", "1013": "Object not found",
+    "1003": "Invalid data", "1004": "Lead not found", "1006": "Field not found", "1013": "Object not found", "1018": "CRM Enabled",
     "1029": "Too many jobs in queue", "1035": "Unsupported filter type for target subscription",
 }
 # Calls answered with these codes are not counted against quota or rate limit (EL:error-codes, the "*" codes).

@@ -24,10 +24,14 @@ class LeadState:
     deleted: dict[int, int] = field(default_factory=dict)  # id -> deletion ms
     merged: dict[int, tuple[int, int]] = field(default_factory=dict)  # loser -> (winner, ms)
     emails: dict[str, int] = field(default_factory=dict)  # changed email -> id
+    # static list membership changed by ticks: list id -> leads added / removed (over the generated membership)
+    list_added: dict[int, set[int]] = field(default_factory=dict)
+    list_removed: dict[int, set[int]] = field(default_factory=dict)
 
     def copy(self) -> "LeadState":
         return LeadState(list(self.extra_created), dict(self.changes), dict(self.updated), dict(self.deleted),
-                         dict(self.merged), dict(self.emails))
+                         dict(self.merged), dict(self.emails), {k: set(v) for k, v in self.list_added.items()},
+                         {k: set(v) for k, v in self.list_removed.items()})
 
 
 class LeadView:
@@ -139,7 +143,18 @@ class LeadView:
         return sorted(ids)
 
     def in_static_list(self, list_id: int, lead_id: int) -> bool:
+        """Generated membership (a hash of list and lead), changed by ticks' adds and removes."""
+        added = self.state.list_added.get(list_id)
+        if added and lead_id in added:
+            return True
+        removed = self.state.list_removed.get(list_id)
+        if removed and lead_id in removed:
+            return False
         return _member(self.seed, list_id, lead_id, 5 + list_id % 20)
+
+    def list_members(self, list_id: int) -> list[int]:
+        """Live members of a static list, by id."""
+        return [i for i in self.live_ids() if self.in_static_list(list_id, i)]
 
     def in_smart_list(self, list_id: int, lead_id: int) -> bool:
         return _member(self.seed, list_id + 7919, lead_id, 10 + list_id % 30)
@@ -209,6 +224,14 @@ class LeadStore(LeadView):
 
     def touch(self, lead_id: int, at_ms: int) -> None:
         self.state.updated[lead_id] = at_ms
+
+    def add_to_list(self, list_id: int, lead_id: int) -> None:
+        self.state.list_removed.get(list_id, set()).discard(lead_id)
+        self.state.list_added.setdefault(list_id, set()).add(lead_id)
+
+    def remove_from_list(self, list_id: int, lead_id: int) -> None:
+        self.state.list_added.get(list_id, set()).discard(lead_id)
+        self.state.list_removed.setdefault(list_id, set()).add(lead_id)
 
     def delete(self, lead_id: int, at_ms: int) -> None:
         self.state.deleted[lead_id] = at_ms

@@ -34,6 +34,11 @@ class EmulatorOptions:
     program_member_updated_at_filter: bool = True  # False: 1035 for the bulk program member updatedAt filter
     program_member_query_limit: int = 100_000  # members.json with a filter other than leadId: 1003 above it
     program_member_export_booleans: str = "digits"  # bulk program member booleans: "digits" (1/0) or "words"
+    # N > 0: activities.json / leadchanges.json with a listId of a list of N or more leads answer 1003
+    # (Marketo's rule from late 2026 with N = 10,000; off by default, as today)
+    activity_list_limit: int = 0
+    opportunities: int = 40  # opportunities (of the companies the leads name), with roles naming leads
+    crm_sync: bool = False  # True: a native CRM sync; opportunity role endpoints answer 1018
     custom_object_types: int = 3  # how many of car_c, subscription_c, purchase_c exist (0: none)
     hostile: bool = False
     clock: Any = None  # RealClock when None

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .handlers import activities, assets, bulk, customobjects, identity, leads, programmembers, stats
+from .handlers import activities, assets, bulk, crm, customobjects, identity, leads, programmembers, stats
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/lists.json", leads.lists, "leaddb"),
     _route("GET", "/rest/v1/lists/{listId}.json", leads.list_by_id, "leaddb"),
     _route("GET", "/rest/v1/lists/{listId}/leads.json", leads.list_members, "leaddb"),
+    _route("GET", "/rest/v1/lists/{listId}/leads/ismember.json", leads.is_member, "leaddb"),
     _route("GET", "/rest/v1/campaigns.json", leads.campaigns, "leaddb"),
     _route("GET", "/rest/v1/campaigns/{campaignId}.json", leads.campaign_by_id, "leaddb"),
     _route("GET", "/rest/v1/programs/members/describe.json", programmembers.describe, "leaddb"),
@@ -60,6 +61,12 @@ ROUTES: list[Route] = [
     _route("GET", "/rest/v1/customobjects/schema/{apiName}/describe.json", customobjects.schema_describe, "leaddb"),
     _route("GET", "/rest/v1/customobjects/{apiName}/describe.json", customobjects.describe, "leaddb"),
     _route("GET", "/rest/v1/customobjects/{apiName}.json", customobjects.records, "leaddb"),
+    _route("GET", "/rest/v1/companies/describe.json", crm.describe("companies"), "leaddb"),
+    _route("GET", "/rest/v1/companies.json", crm.query("companies"), "leaddb"),
+    _route("GET", "/rest/v1/opportunities/describe.json", crm.describe("opportunities"), "leaddb"),
+    _route("GET", "/rest/v1/opportunities.json", crm.query("opportunities"), "leaddb"),
+    _route("GET", "/rest/v1/opportunities/roles/describe.json", crm.describe("roles"), "leaddb"),
+    _route("GET", "/rest/v1/opportunities/roles.json", crm.query("roles"), "leaddb"),
     _route("GET", "/rest/v1/activities/types.json", activities.types, "leaddb"),
     _route("GET", "/rest/v1/activities/pagingtoken.json", activities.paging_token, "leaddb"),
     _route("GET", "/rest/v1/activities.json", activities.activities, "leaddb"),

@@ -10,6 +10,7 @@ import threading
 from .activities import ActivityStore, Query
 from .activitygen import ActivityFactory, AssetRefs
 from .assets import AssetStore
+from .crm import Crm
 from .csvfmt import DELIMITERS
 from .customobjectdefs import TYPES as CUSTOM_OBJECT_TYPES
 from .customobjects import CoFactory, CoStore
@@ -57,6 +58,7 @@ class State:
         self.activities = ActivityStore(self.activity_factory, self.leads,
                                         RetentionPolicy(options.activity_retention, options.retention_days), self.now_ms)
         self.members = MemberStore(MemberFactory(self._program_profiles(seed), self.lead_factory, anchor_ms), self.leads)
+        self.crm = Crm(seed, options.opportunities, anchor_ms, self.lead_factory, self.leads)
         self.custom_objects = CoStore(CoFactory(seed, CUSTOM_OBJECT_TYPES[:max(0, options.custom_object_types)],
                                                 self.lead_factory, anchor_ms, options.hostile), self.leads)
         self.mailings = MailingBook()  # mailings started by ticks, continued by later ticks

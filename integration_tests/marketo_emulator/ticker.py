@@ -26,7 +26,8 @@ from .timefmt import rest_date, rest_datetime
 
 DEFAULTS = {"new_leads": 3, "updated_leads": 5, "deleted_leads": 1, "merged_leads": 1, "new_activities": 20,
             "asset_updates": 3}
-LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5, "custom_object_changes": 4}
+LATER_DEFAULTS = {"other_asset_updates": 2, "program_member_changes": 5, "custom_object_changes": 4,
+                  "list_membership_changes": 3}
 
 
 class Ticker:
@@ -37,7 +38,8 @@ class Ticker:
         """The original events with `rng`; then, when `later_rng` is given, the later kinds with it."""
         summary = {"from": rest_datetime(start_ms), "to": rest_datetime(end_ms), "new_leads": [], "updated_leads": [],
                    "deleted_leads": [], "merged_leads": [], "activities_added": 0,
-                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": [], "custom_objects": []}
+                   "asset_updates": {kind: [] for kind in TICKED_KINDS + OTHER_TICKED_KINDS}, "program_members": [], "custom_objects": [],
+                   "list_memberships": []}
         self._run(DEFAULTS, counts, start_ms, end_ms, rng, summary)
         if later_rng is not None:
             self._run(LATER_DEFAULTS, counts, start_ms, end_ms, later_rng, summary)
@@ -207,6 +209,33 @@ class Ticker:
         own = [c["id"] for c in campaigns if c.get("programId") == program_id]
         pool = own or [c["id"] for c in campaigns]
         return rng.choice(pool) if pool else None
+
+    # -- static list membership --------------------------------------------------------------
+    def _list_membership_changes(self, at: int, rng, summary: dict) -> None:
+        """A live lead is added to a static list (Add to List, 24) or a member removed (Remove from List, 25)."""
+        lists = self.state.assets.refs("staticLists")
+        if not lists:
+            return
+        list_id, list_name = rng.choice(lists)
+        add = rng.random() < 0.6
+        leads = self.state.leads
+        for _ in range(200):
+            lead_id = self._live_lead(rng, at)
+            if lead_id is None:
+                return
+            if leads.in_static_list(list_id, lead_id) != add:
+                break
+        else:
+            return
+        (leads.add_to_list if add else leads.remove_from_list)(list_id, lead_id)
+        summary["list_memberships"].append({"listId": list_id, "leadId": lead_id, "action": "added" if add else "removed"})
+        activity = {"leadId": lead_id, "activityDate": None, "activityTypeId": 24 if add else 25}
+        campaigns = [c["id"] for c in self.state.assets.lead_campaigns()]
+        if campaigns:
+            activity["campaignId"] = rng.choice(campaigns)
+        self._add(at, {**activity, "primaryAttributeValueId": list_id, "primaryAttributeValue": list_name,
+                       "attributes": [{"name": "Source", "value": rng.choice(["Smart Campaign", "Web service API"])}]},
+                  summary)
 
     # -- custom objects ----------------------------------------------------------------------
     def _custom_object_changes(self, at: int, rng, summary: dict) -> None:

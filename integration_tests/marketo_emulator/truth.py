@@ -87,6 +87,24 @@ class Truth:
             ids = [int(program_id)] if program_id is not None else sorted(state.members.profiles)
             return [record for pid in ids for record in state.members.records(pid)]
 
+    def list_members(self, list_id: int) -> list[int]:
+        """Ids of the live leads now in a static list (what lists/{id}/leads.json and a bulk lead
+        export with staticListId return), ascending."""
+        with self._state.lock:
+            return self._state.leads.list_members(int(list_id))
+
+    def companies(self) -> list[dict]:
+        """Every company (every field), by id."""
+        return [dict(company) for company in self._state.crm.companies]
+
+    def opportunities(self) -> list[dict]:
+        return [dict(opportunity) for opportunity in self._state.crm.opportunities]
+
+    def opportunity_roles(self) -> list[dict]:
+        """Roles of live leads (a merged loser's name the winner), by opportunity."""
+        with self._state.lock:
+            return self._state.crm.roles()
+
     def custom_object_types(self) -> list[str]:
         return list(self._state.custom_objects.types)
 

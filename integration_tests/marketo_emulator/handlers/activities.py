@@ -36,10 +36,28 @@ def _common_query(ctx: Ctx, type_ids) -> Query:
     if len(lead_ids) > 30:
         raise MarketoError("1003", "Too many lead ids, the maximum is 30")
     list_id = int_param(ctx.params, "listId")
+    if list_id is not None:
+        _check_list_size(ctx, list_id)
     asset_ids = int_list_param(ctx.params, "assetIds")
     return Query(type_ids=frozenset(type_ids) if type_ids is not None else None,
                  lead_ids=frozenset(lead_ids) if lead_ids else None, list_id=list_id,
                  asset_ids=frozenset(asset_ids) if asset_ids else None)
+
+
+def _check_list_size(ctx: Ctx, list_id: int) -> None:
+    """`activity_list_limit` N > 0: a listId naming a list of N or more leads answers 1003 (EL:activities,
+    EL:migration: Marketo's rule from late 2026, N = 10,000)."""
+    limit = ctx.state.options.activity_list_limit
+    if not limit:
+        return
+    leads, size = ctx.state.leads, 0
+    with ctx.state.lock:
+        for lead_id in leads.live_ids():
+            if leads.in_static_list(list_id, lead_id):
+                size += 1
+                if size >= limit:
+                    raise MarketoError("1003", f"List {list_id} has {limit:,} or more leads: listId is limited to "
+                                               f"lists of fewer than {limit:,} leads")
 
 
 def _page(ctx: Ctx, query: Query, shape=None, floor_ms: int | None = None) -> Reply:

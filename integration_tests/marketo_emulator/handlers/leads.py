@@ -119,6 +119,30 @@ def list_members(ctx: Ctx) -> Reply:
     return success(ctx.rid, out, **extra)
 
 
+def is_member(ctx: Ctx) -> Reply:
+    """lists/{listId}/leads/ismember.json?id=..: memberof | notmemberof | skipped (1004) per id (<= 300)."""
+    list_id = int(ctx.path_params["listId"]) if ctx.path_params["listId"].isdigit() else -1
+    raw = list_param(ctx.params, "id")
+    if not raw:
+        raise MarketoError("701", "id cannot be blank")
+    if len(raw) > 300:
+        raise MarketoError("1003", "Number of lead ids exceeds the limit of 300")
+    state = ctx.state
+    out = []
+    with state.lock:
+        if not any(i["id"] == list_id for i in state.assets.lead_lists()):
+            raise MarketoError("1013", "Static list not found")
+        for value in raw:
+            lead_id = int(value) if value.isdigit() else -1
+            if not state.leads.is_live(lead_id):
+                out.append({"id": lead_id if lead_id >= 0 else value, "status": "skipped",
+                            "reasons": [{"code": "1004", "message": "Lead not found"}]})
+            else:
+                member = state.leads.in_static_list(list_id, lead_id)
+                out.append({"id": lead_id, "status": "memberof" if member else "notmemberof"})
+    return success(ctx.rid, out)
+
+
 def campaigns(ctx: Ctx) -> Reply:
     with ctx.state.lock:
         items = ctx.state.assets.lead_campaigns()

@@ -61,3 +61,16 @@ def test_cli_options_for_instance_shapes():
     bad = subprocess.run([sys.executable, "-m", "integration_tests.marketo_emulator", "--retention", "1=x"], cwd=ROOT,
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "--retention" in bad.stderr
+
+
+def test_cli_options_for_the_later_objects():
+    from integration_tests.marketo_emulator.__main__ import options_from, parser
+
+    options = options_from(parser().parse_args([
+        "--no-program-member-updated-at-filter", "--program-member-export-booleans", "words", "--activity-list-limit",
+        "10000", "--opportunities", "7", "--custom-object-types", "1", "--crm-sync"]))
+    assert options.program_member_updated_at_filter is False and options.program_member_export_booleans == "words"
+    assert (options.activity_list_limit, options.opportunities, options.custom_object_types, options.crm_sync) == (10000, 7, 1, True)
+    defaults = options_from(parser().parse_args([]))
+    assert defaults.program_member_updated_at_filter is True and defaults.program_member_export_booleans == "digits"
+    assert (defaults.activity_list_limit, defaults.opportunities, defaults.custom_object_types, defaults.crm_sync) == (0, 40, 3, False)

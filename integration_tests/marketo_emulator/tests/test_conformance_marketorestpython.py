@@ -71,3 +71,73 @@ def test_bulk_export_create_enqueue_status_file(mc, marketo_emulator):
     assert [j["exportId"] for j in listed] == [job["exportId"]]
     usage = mc.execute(method="get_daily_usage")
     assert usage[0]["total"] == marketo_emulator.usage["calls_today"] - 1
+
+
+# -- the later endpoints: assets, program members, custom objects, companies and opportunities ---------
+
+def test_browse_later_asset_kinds(mc, marketo_emulator):
+    truth = marketo_emulator.truth
+    assert mc.execute(method="get_forms", maxReturn=200) == truth.assets("forms")
+    assert mc.execute(method="get_email_templates", maxReturn=200) == truth.assets("emailTemplates")
+    assert mc.execute(method="get_snippets", maxReturn=200) == truth.assets("snippets")
+    assert mc.execute(method="get_channels", maxReturn=200) == truth.assets("channels")
+    assert mc.execute(method="get_tags", maxReturn=200) == truth.assets("tagTypes")
+    assert mc.execute(method="get_tag_by_name", name="Region")[0]["allowableValues"].startswith("[")
+    assert mc.execute(method="get_channel_by_name", name="Webinar")[0]["name"] == "Webinar"
+    form = truth.assets("forms")[0]
+    assert mc.execute(method="get_form_fields", id=form["id"]) == truth.form_fields(form["id"])
+    program = truth.assets("programs")[0]
+    assert mc.execute(method="get_program_by_id", id=program["id"]) == [truth.program(program["id"])]
+
+
+def test_folders(mc, marketo_emulator):
+    folders = marketo_emulator.truth.assets("folders")
+    # Note: the client sends root=None (dropped) and pages with maxReturn until a short page.
+    assert mc.execute(method="browse_folders", maxDepth=99, maxReturn=200) == folders
+    assert mc.execute(method="get_folder_by_id", id=41, type="Folder")[0]["name"] == "Active Marketing Programs"
+    assert [f["id"] for f in mc.execute(method="get_folder_by_name", name="Design Studio")] == [2]
+
+
+def test_program_members(mc, marketo_emulator):
+    described = mc.execute(method="describe_program_member")
+    assert described[0]["name"] == "API Program Membership"
+    program_id = marketo_emulator.truth.assets("programs")[0]["id"]
+    members = marketo_emulator.truth.program_members(program_id)
+    leads = mc.execute(method="get_multiple_leads_by_program_id", programId=program_id, fields=["id", "email"])
+    assert [lead["id"] for lead in leads] == [m["leadId"] for m in members]
+    job = mc.execute(method="create_program_members_export_job", fields=["leadId", "statusName"],
+                     filters={"programId": program_id})[0]
+    mc.execute(method="enqueue_program_members_export_job", job_id=job["exportId"])
+    status = mc.execute(method="get_program_members_export_job_status", job_id=job["exportId"])[0]
+    assert status["status"] == "Completed" and status["numberOfRecords"] == len(members)
+    content = mc.execute(method="get_program_members_export_job_file", job_id=job["exportId"]).decode()
+    assert content.split("\n")[1] == f"{members[0]['leadId']},{members[0]['statusName']}"
+
+
+def test_custom_objects(mc, marketo_emulator):
+    assert [o["name"] for o in mc.execute(method="get_list_of_custom_objects")] == ["car_c", "subscription_c", "purchase_c"]
+    assert mc.execute(method="describe_custom_object", name="car_c")[0]["dedupeFields"] == ["vin"]
+    purchase = marketo_emulator.truth.custom_objects("purchase_c")[0]
+    # The client always sends a JSON body (POST, _method=GET) with `input` objects: the compound-key form.
+    found = mc.execute(method="get_custom_objects", name="purchase_c", filterType="dedupeFields",
+                       input=[{"orderNumber": purchase["orderNumber"], "sku": purchase["sku"]}], fields=["marketoGUID", "quantity"])
+    assert [(r["marketoGUID"], r["quantity"]) for r in found] == [(purchase["marketoGUID"], purchase["quantity"])]
+    now = marketo_emulator.clock.now().replace(microsecond=0)
+    window = {"startAt": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "endAt": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    job = mc.execute(method="create_custom_objects_export_job", object_name="car_c", fields=["marketoGUID", "leadId"],
+                     filters={"updatedAt": window})[0]
+    mc.execute(method="enqueue_custom_objects_export_job", object_name="car_c", job_id=job["exportId"])
+    assert mc.execute(method="get_custom_objects_export_job_status", object_name="car_c", job_id=job["exportId"])[0]["status"] == "Completed"
+    assert [j["exportId"] for j in mc.execute(method="get_custom_objects_export_jobs_list", object_name="car_c")] == [job["exportId"]]
+
+
+def test_companies_and_opportunities(mc, marketo_emulator):
+    assert mc.execute(method="describe_company")[0]["idField"] == "id"
+    companies = mc.execute(method="get_companies", filterType="id", filterValues=["1", "2"])
+    assert [c["id"] for c in companies] == [1, 2]
+    role = marketo_emulator.truth.opportunity_roles()[0]
+    roles = mc.execute(method="get_opportunity_roles", filterType="leadId", filterValues=[str(role["leadId"])])
+    assert role["marketoGUID"] in {r["marketoGUID"] for r in roles}
+    opportunities = mc.execute(method="get_opportunities", filterType="externalOpportunityId",
+                               filterValues=[role["externalOpportunityId"]])
+    assert [o["externalOpportunityId"] for o in opportunities] == [role["externalOpportunityId"]]

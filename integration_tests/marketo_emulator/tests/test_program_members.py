@@ -219,7 +219,8 @@ def test_jobs_of_every_kind_share_the_slots_and_the_megabytes(marketo_emulator_f
 def test_ticks_change_memberships_with_change_status_activities(marketo_emulator):
     before = marketo_emulator.clock.now()
     summary = marketo_emulator.tick(seconds=3600, new_leads=0, updated_leads=0, deleted_leads=0, merged_leads=0,
-                                    new_activities=0, asset_updates=0, other_asset_updates=0, program_member_changes=12)
+                                    new_activities=0, asset_updates=0, other_asset_updates=0, program_member_changes=12,
+                                    list_membership_changes=0)
     changes = summary["program_members"]
     assert len(changes) == 12 and any(c["from"] == "Not in Program" for c in changes)
     activities = marketo_emulator.truth.activities(type_ids=[104], since=before)

@@ -16,7 +16,8 @@ def _activities(emulator, type_ids, since):
 def test_new_and_updated_leads(marketo_emulator):
     before = marketo_emulator.clock.now()
     summary = marketo_emulator.tick(seconds=3600, new_leads=3, updated_leads=4, deleted_leads=0, merged_leads=0,
-                                    new_activities=5, asset_updates=0, program_member_changes=0)  # no 104s here
+                                    new_activities=5, asset_updates=0, program_member_changes=0,
+                                    list_membership_changes=0)  # no 104, 24, 25 here
     assert marketo_emulator.clock.now() > before
     new_lead_activities = _activities(marketo_emulator, [12], before)
     assert [a["leadId"] for a in new_lead_activities] == summary["new_leads"]
