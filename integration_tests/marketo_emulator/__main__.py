@@ -57,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
         help="answer 1035 to the bulk program member updatedAt filter")
     add("--program-member-export-booleans", choices=("digits", "words"), default="digits",
         help="program member booleans in bulk files: digits (1/0) or words (true/false) (default digits)")
+    add("--program-member-density", type=float, default=1.0,
+        help="multiply each program's member rate (2-40%% of the leads) by this, at least 0.1%% (default 1)")
     add("--activity-list-limit", type=int, default=0,
         help="activities/leadchanges with a listId of a list of N or more leads answer 1003 (default 0: off)")
     add("--opportunities", type=int, default=40, help="number of opportunities (default 40)")
@@ -102,7 +104,8 @@ def options_from(args) -> EmulatorOptions:
         max_concurrent_calls=args.max_concurrent_calls, updated_at_filter=not args.no_updated_at_filter,
         max_bulk_activity_types=args.max_bulk_activity_types,
         program_member_updated_at_filter=not args.no_program_member_updated_at_filter,
-        program_member_export_booleans=args.program_member_export_booleans, activity_list_limit=args.activity_list_limit,
+        program_member_export_booleans=args.program_member_export_booleans,
+        program_member_density=args.program_member_density, activity_list_limit=args.activity_list_limit,
         opportunities=args.opportunities, custom_object_types=args.custom_object_types, crm_sync=args.crm_sync,
         activity_retention=args.activity_retention or bool(args.retention), retention_days=parse_retention(args.retention),
         hostile=args.hostile, anchor=anchor, clock=clock, export_dir=args.export_dir, host=args.host,

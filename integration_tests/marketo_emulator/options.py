@@ -34,6 +34,9 @@ class EmulatorOptions:
     program_member_updated_at_filter: bool = True  # False: 1035 for the bulk program member updatedAt filter
     program_member_query_limit: int = 100_000  # members.json with a filter other than leadId: 1003 above it
     program_member_export_booleans: str = "digits"  # bulk program member booleans: "digits" (1/0) or "words"
+    # Each program's member rate (2-40 % of the base leads, drawn per program) times this, at least 0.1 %:
+    # 0.1 gives 0.2-4 %, many programs of unevenly few members each
+    program_member_density: float = 1.0
     # N > 0: activities.json / leadchanges.json with a listId of a list of N or more leads answer 1003
     # (Marketo's rule from late 2026 with N = 10,000; off by default, as today)
     activity_list_limit: int = 0

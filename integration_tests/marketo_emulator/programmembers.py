@@ -25,7 +25,7 @@ from .hashing import SlotSource, seeded_rng
 from .memberfields import NAMES
 from .timefmt import rest_datetime
 
-RATES = [20, 50, 80, 120, 200, 300, 400]  # per mille of the base leads, one drawn per program
+RATES = [20, 50, 80, 120, 200, 300, 400]  # per mille of the base leads, one drawn per program (times the density option)
 TRACKS = ["Main Track", "Track 2: Advanced", "Re-engagement, \"cold\""]
 REASONS = ["Changed by Smart Campaign", "Filled out form", None, "Registered via API", "Imported, list upload"]
 REFERRALS = ["Partner", "Sales rep", "Newsletter", "Colleague, referral", "広告"]
@@ -36,10 +36,11 @@ _MASK = 0xFFFFFFFF
 class ProgramProfile:
     """What membership of one program depends on: its type, channel statuses, rate and key."""
 
-    def __init__(self, seed: int, program: dict, channel: dict, created_ms: int) -> None:
+    def __init__(self, seed: int, program: dict, channel: dict, created_ms: int, density: float = 1.0) -> None:
         rng = seeded_rng(seed, "members", program["id"])
         self.id, self.name, self.type = program["id"], program["name"], program["type"]
-        self.rate = rng.choice(RATES)
+        drawn = rng.choice(RATES)
+        self.rate = drawn if density == 1.0 else max(1, round(drawn * density))
         self.key = rng.getrandbits(32)
         self.slots = SlotSource(seed, f"member-{program['id']}")
         self.created_ms = created_ms

@@ -81,7 +81,8 @@ class State:
     def _program_profiles(self, seed: int) -> dict[int, ProgramProfile]:
         channels = {channel["name"]: channel for channel in self.assets.all("channels")}
         return {program["id"]: ProgramProfile(seed, program, channels[program["channel"]],
-                                              self.assets.created_ms("programs", program["id"]))
+                                              self.assets.created_ms("programs", program["id"]),
+                                              self.options.program_member_density)
                 for program in self.assets.all("programs")}
 
     def now_ms(self) -> int:

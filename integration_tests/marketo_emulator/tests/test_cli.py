@@ -68,9 +68,11 @@ def test_cli_options_for_the_later_objects():
 
     options = options_from(parser().parse_args([
         "--no-program-member-updated-at-filter", "--program-member-export-booleans", "words", "--activity-list-limit",
-        "10000", "--opportunities", "7", "--custom-object-types", "1", "--crm-sync"]))
+        "10000", "--opportunities", "7", "--custom-object-types", "1", "--crm-sync", "--program-member-density", "0.25"]))
     assert options.program_member_updated_at_filter is False and options.program_member_export_booleans == "words"
+    assert options.program_member_density == 0.25
     assert (options.activity_list_limit, options.opportunities, options.custom_object_types, options.crm_sync) == (10000, 7, 1, True)
     defaults = options_from(parser().parse_args([]))
     assert defaults.program_member_updated_at_filter is True and defaults.program_member_export_booleans == "digits"
+    assert defaults.program_member_density == 1.0
     assert (defaults.activity_list_limit, defaults.opportunities, defaults.custom_object_types, defaults.crm_sync) == (0, 40, 3, False)

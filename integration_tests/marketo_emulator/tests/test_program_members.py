@@ -274,3 +274,14 @@ def test_leads_of_a_program_with_their_membership(marketo_emulator):
     first = body["result"][0]
     assert first["membership"]["progressionStatus"] == truth[0]["statusName"]
     assert set(first) == {"id", "email", "membership"}
+
+
+def test_density_scales_every_programs_member_rate(marketo_emulator_factory):
+    dense = marketo_emulator_factory(leads=2000, activities=100)
+    sparse = marketo_emulator_factory(leads=2000, activities=100, program_member_density=0.25)
+    rates = {pid: p.rate for pid, p in dense.state.members.profiles.items()}
+    assert {pid: p.rate for pid, p in sparse.state.members.profiles.items()} == {pid: max(1, round(r / 4)) for pid, r in rates.items()}
+    counts = [sum(1 for _ in emulator.state.members.lead_ids(pid)) for emulator in (dense, sparse) for pid in (1001, 1002)]
+    assert 0.15 < sum(counts[2:]) / sum(counts[:2]) < 0.35
+    assert [record["leadId"] for record in sparse.truth.program_members(1001)] == [
+        lead_id for lead_id, _, _ in sparse.state.members.lead_ids(1001)]
