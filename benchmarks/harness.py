@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import psutil
 
@@ -36,7 +36,7 @@ class Emulator:
     """The bundled emulator in its own process (so its CPU is measured apart from the connector's)."""
 
     def __init__(self, workdir: Path, name: str, leads: int, activities: int, rows_per_second: float,
-                 status_refresh: float, asset_scale: float = 1.0) -> None:
+                 status_refresh: float, asset_scale: float = 1.0, extra: Sequence[str] = ()) -> None:
         self.name = name
         self.leads, self.activities, self.asset_scale = leads, activities, asset_scale
         self.export_dir = workdir / f"exports-{name}"
@@ -45,7 +45,7 @@ class Emulator:
                         "--leads", str(leads), "--activities", str(activities),
                         "--job-progression", f"rows:{rows_per_second:g}", "--status-refresh-seconds", f"{status_refresh:g}",
                         "--daily-export-mb", "1000000", "--daily-call-quota", "100000000",
-                        "--export-dir", str(self.export_dir), "--asset-scale", f"{asset_scale:g}"]
+                        "--export-dir", str(self.export_dir), "--asset-scale", f"{asset_scale:g}", *extra]
         self.process: Optional[subprocess.Popen] = None
         self.base_url = ""
         self.build_s = 0.0
@@ -206,11 +206,12 @@ def run_connector(emulator: Emulator, workdir: Path, name: str, config: dict, ca
     return result
 
 
-def run_baseline(stream: str, files: List[Path]) -> dict:
+def run_baseline(stream: str, files: List[Path], options: Sequence[str] = ()) -> dict:
+    """benchmarks/baseline.py on ``files``; ``options``: its --attributes / --types (the fan-out of activities)."""
     files = [str(path) for path in files if path.exists()]
     if not files:
         return {"rows": 0, "bytes": 0, "wall_s": 0.0, "cpu_s": 0.0}
-    out = subprocess.run([PYTHON, str(HERE / "baseline.py"), "--stream", stream, *files], capture_output=True, text=True, check=True)
+    out = subprocess.run([PYTHON, str(HERE / "baseline.py"), "--stream", stream, *options, *files], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

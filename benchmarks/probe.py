@@ -134,7 +134,7 @@ def main() -> None:
         raise
     finally:
         sys.stdout.flush()
-        side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED,
+        side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED, "connector": entry.__file__,
                                "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time(),
                                "rss_trace": samples}) + "\n")
         side.close()

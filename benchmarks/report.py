@@ -173,7 +173,8 @@ def targets(results: dict) -> List[str]:
         lines.append(f"| REST streams: no more calls than pages (assets x{rest['scale']:g}, full sync) | "
                      f"{sum(c['calls'] for c in check)} calls for {sum(c['pages'] for c in check)} pages; emulator CPU "
                      f"{pct(share)} of the sync's wall time | {'met' if not over else 'missed: ' + ', '.join(c['endpoint'] for c in over)} |")
-    return lines + [""]
+    from report_breadth import breadth_targets
+    return lines + breadth_targets(results) + [""]
 
 
 def bulk_tables(results: dict) -> List[str]:
@@ -428,7 +429,8 @@ def write(results: dict, out: Path, notes: Optional[Path] = None) -> None:
     lines = header(results) + targets(results)
     if picture:
         lines += [f"![records/s and peak RSS against size]({picture.name})", ""]
-    lines += bulk_tables(results) + experiment_table(results)
+    from report_breadth import breadth_sections
+    lines += bulk_tables(results) + breadth_sections(results) + experiment_table(results)
     if rss_picture:
         lines += [f"![RSS over time]({rss_picture.name})", ""]
     if results.get("breakdown", {}).get("text"):

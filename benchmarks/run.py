@@ -23,7 +23,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
@@ -37,6 +37,11 @@ TEN_TYPES = [1, 2, 3, 6, 7, 10, 11, 12, 13, 22]
 REST_STREAMS = ["lead_activity_types", "lead_activity_type_attributes", "campaigns", "lists", "email", "programs",
                 "landing_pages", "segmentation", "segments"]
 HISTORY_DAYS = 60  # the emulator's default
+# The per-type scenario: five activities_<type> streams, of types 1, 2, 6, 10 and 22 (all in TEN_TYPES).
+TYPE_STREAMS = {1: "activities_visit_webpage", 2: "activities_fill_out_form", 6: "activities_send_email",
+                10: "activities_open_email", 22: "activities_change_score"}
+# ~1M program members: 300 programs, each with 0.5-10 % of 75,000 leads (the emulator's 2-40 % rates x 0.25).
+MEMBER_SHAPE = {"programs": 300, "density": 0.25, "leads": 75_000}
 
 
 def log(text: str) -> None:
@@ -77,13 +82,18 @@ def make_config(emulator: Emulator, start: datetime, poll: int, types: Any = "al
 # --- one measured run ----------------------------------------------------------------------------
 
 def measure(emulator: Emulator, workdir: Path, name: str, config: dict, catalog: dict, state=None, baseline_stream: Optional[str] = None,
-            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None) -> dict:
+            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None, fan_out: Sequence[str] = ()) -> dict:
+    """One sync, then the baseline on its files (and, with ``fan_out``, the baseline writing the same records)."""
     log(f"{name}: syncing...")
     result = run_connector(emulator, workdir, name, config, catalog, state, profile, probe_args)
+    if not str(result.probe.get("connector", ROOT)).startswith(str(ROOT)):
+        log(f"WARNING: measured the connector at {result.probe['connector']}, not this checkout's ({ROOT}): set PYTHONPATH={ROOT}")
     row = summarize(result)
     if baseline_stream and result.jobs:
         files = [emulator.file_of(job["exportId"]) for job in result.jobs if job["status"] == "Completed"]
         row["baseline"] = run_baseline(baseline_stream, files)
+        if fan_out:
+            row["baseline_fan_out"] = run_baseline(baseline_stream, files, fan_out)
     row["states"] = result.states
     row["_journal"] = result.journal
     log(f"{name}: {row['records']:,} records in {row['wall_s']:.1f} s, hot path {fmt_rate(row.get('hot_rps'))}/s, "
@@ -103,7 +113,8 @@ def summarize(result: RunResult) -> dict:
            "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
            "windows": [job["request"]["filter"] for job in result.jobs], "rss_trace": result.probe.get("rss_trace") or [],
            "job_list": [{"filter": job["request"]["filter"], "status": job["status"], "records": job.get("records"),
-                         "bytes": job.get("bytes"), "timeline": job.get("timeline")} for job in result.jobs],
+                         "bytes": job.get("bytes"), "timeline": job.get("timeline"), "fields": job["request"].get("fields"),
+                         "activity_type_ids": job["request"].get("activityTypeIds")} for job in result.jobs],
            "files": result.probe.get("files") or []}
     row["hot_rps"] = result.hot_rows / result.hot_wall_s if result.hot_wall_s > 0 else None
     return row
@@ -216,6 +227,75 @@ def activities_scenarios(size: int, args, workdir: Path, results: dict) -> None:
             results["profiles"].append({"scenario": "activities10", "size": size, "wall_s": row["wall_s"], "top": profile_top(profile)})
 
 
+def per_type_scenarios(args, workdir: Path, results: dict) -> None:
+    """lead_activities + lead_activity_attributes + five activities_<type> streams, the same without the type
+    streams, and lead_activities alone: alternated, repeated, each followed by the baseline on its own files
+    (one record per row, and fanned out to the same records as the sync)."""
+    size = args.breadth_size
+    leads = max(10_000, size // 20)
+    with Emulator(workdir, f"per-type{size}", leads=leads, activities=size, rows_per_second=args.rows_per_second,
+                  status_refresh=args.status_refresh) as emulator:
+        log(f"emulator with {size:,} activities ({leads:,} leads) up in {emulator.build_s:.1f} s")
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 1), args.poll, TEN_TYPES)
+        streams = discover(emulator, config, workdir)
+        missing = [name for name in TYPE_STREAMS.values() if name not in streams]
+        if missing:
+            raise RuntimeError(f"discover has no {missing}")
+        types = "activities_:" + ",".join(map(str, TYPE_STREAMS))
+        variants = [("log+attributes+5 types", ["lead_activities", "lead_activity_attributes", *TYPE_STREAMS.values()],
+                     ["--attributes", "lead_activity_attributes", "--types", types]),
+                    ("log+attributes", ["lead_activities", "lead_activity_attributes"], ["--attributes", "lead_activity_attributes"]),
+                    ("log", ["lead_activities"], [])]
+        for repeat in range(args.breadth_repeats):
+            for variant, names, fan_out in variants:
+                row = measure(emulator, workdir, f"per-type-{len(names)}-streams-{repeat}", config, configured(streams, names),
+                              baseline_stream="lead_activities", fan_out=fan_out)
+                row.pop("states", None)
+                results.setdefault("per_type", []).append({"variant": variant, "streams": names, "size": size, "repeat": repeat, "full": row})
+        if args.profile:
+            profile = workdir / f"profile-per-type-{size}.prof"
+            row = measure(emulator, workdir, f"profile-per-type-{size}", config, configured(streams, variants[0][1]), profile=profile)
+            results["profiles"].append({"scenario": "per-type", "size": size, "wall_s": row["wall_s"], "top": profile_top(profile)})
+
+
+def program_member_scenarios(args, workdir: Path, results: dict) -> None:
+    """A full sync of program_members (every column) on an instance of many programs of uneven size, repeated,
+    each followed by the baseline on its own files."""
+    shape = {"programs": args.member_programs, "density": args.member_density, "leads": args.member_leads}
+    extra = ["--programs", str(shape["programs"]), "--program-member-density", f"{shape['density']:g}"]
+    with Emulator(workdir, f"program-members{shape['leads']}", leads=shape["leads"], activities=10_000,
+                  rows_per_second=args.rows_per_second, status_refresh=args.status_refresh, extra=extra) as emulator:
+        log(f"emulator with {shape['programs']} programs, {shape['leads']:,} leads, density {shape['density']:g} up in {emulator.build_s:.1f} s")
+        results["program_member_shape"] = {**shape, **member_counts(shape)}
+        config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
+        streams = discover(emulator, config, workdir)
+        catalog = configured(streams, ["program_members"])
+        for repeat in range(args.breadth_repeats):
+            row = measure(emulator, workdir, f"program-members-{repeat}", config, catalog, baseline_stream="program_members")
+            row.pop("states", None)
+            results.setdefault("program_members", []).append({"size": row["export_rows"], "repeat": repeat, "full": row})
+        if args.profile:
+            profile = workdir / "profile-program-members.prof"
+            row = measure(emulator, workdir, "profile-program-members", config, catalog, profile=profile)
+            results["profiles"].append({"scenario": "program-members", "size": row["export_rows"], "wall_s": row["wall_s"],
+                                        "top": profile_top(profile)})
+
+
+def member_counts(shape: dict) -> dict:
+    """Members per program of the emulated instance, counted in this process from the same options (no server)."""
+    from integration_tests.marketo_emulator.emulator import MarketoEmulator
+    from integration_tests.marketo_emulator.options import EmulatorOptions
+    emulator = MarketoEmulator(EmulatorOptions(seed=42, leads=shape["leads"], activities=10_000, asset_counts={"programs": shape["programs"]},
+                                               program_member_density=shape["density"]))
+    members = emulator.state.members
+    try:
+        counts = sorted(sum(1 for _ in members.lead_ids(program_id)) for program_id in members.profiles)
+    finally:
+        emulator.stop()  # removes its temporary export directory
+    return {"members": sum(counts), "per_program_min": counts[0], "per_program_median": counts[len(counts) // 2],
+            "per_program_max": counts[-1], "per_lead_mean": sum(counts) / shape["leads"]}
+
+
 def removal_scenarios(size: int, args, workdir: Path, results: dict) -> None:
     """A leads sync also reads deleted leads (deletedleads.json) and merged leads (activities.json, Merge Leads)
     from the activity log: its REST calls grow with the number of activities, not of leads."""
@@ -294,6 +374,8 @@ def profile_top(path: Path, limit: int = 18) -> dict:
 
 
 def short(filename: str) -> str:
+    if str(ROOT) + "/" in filename:
+        return filename.split(str(ROOT) + "/", 1)[1]
     for marker in ("site-packages/", "bench-wt/", "lib/python3"):
         if marker in filename:
             return filename.split(marker, 1)[1]
@@ -310,6 +392,26 @@ def strip_journals(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             strip_journals(value)
+
+
+# The families whose results --merge can put into saved results of the whole suite, with their keys.
+MERGED = {"per-type": ("per_type", "per-type"), "program-members": ("program_members", "program-members")}
+
+
+def merged(saved: Optional[dict], fresh: dict, families: List[str]) -> dict:
+    """``saved`` with the results of ``families`` replaced by ``fresh``'s; each family keeps the facts of its own run."""
+    if saved is None:
+        return fresh
+    run = {key: fresh[key] for key in ("commit", "date", "machine", "command", "total_s", "settings")}
+    for family in families:
+        key, scenario = MERGED[family]
+        saved[key] = fresh.get(key, [])
+        saved["profiles"] = [p for p in saved.get("profiles", []) if p["scenario"] != scenario] + \
+            [p for p in fresh["profiles"] if p["scenario"] == scenario]
+        saved.setdefault("runs", {})[family] = run
+        if family == "program-members":
+            saved["program_member_shape"] = fresh.get("program_member_shape")
+    return saved
 
 
 def sizes(text: str) -> List[int]:
@@ -329,8 +431,16 @@ def main() -> int:
     parser.add_argument("--status-refresh", type=float, default=1.0, help="emulator status refresh (s); Marketo's is 60")
     parser.add_argument("--poll", type=int, default=1, help="connector status_poll_interval_seconds; Marketo's advice is 60")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
-    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown", "first-sync"], action="append",
+    parser.add_argument("--only", choices=["leads", "activities", "rest", "removals", "experiments", "breakdown", "first-sync",
+                                           "per-type", "program-members"], action="append",
                         help="run only these families (first-sync: benchmarks/first_sync.py, its own report under benchmarks/results/)")
+    parser.add_argument("--breadth-size", type=int, default=1_000_000, help="activities for --only per-type")
+    parser.add_argument("--breadth-repeats", type=int, default=2, help="runs of each per-type / program-members sync")
+    parser.add_argument("--member-programs", type=int, default=MEMBER_SHAPE["programs"], help="programs for --only program-members")
+    parser.add_argument("--member-density", type=float, default=MEMBER_SHAPE["density"], help="the emulator's --program-member-density")
+    parser.add_argument("--member-leads", type=int, default=None, help=f"leads for --only program-members (default {MEMBER_SHAPE['leads']:,}: ~1M members)")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only per-type / program-members: keep the other families' results saved in --json, replace these")
     parser.add_argument("--experiment-size", type=int, default=1_000_000, help="rows for the hot-path experiments")
     parser.add_argument("--experiment-repeats", type=int, default=2)
     parser.add_argument("--removal-sizes", type=sizes, default=None, help="activity counts for the deleted/merged-leads scan (default 100000,1000000)")
@@ -343,8 +453,10 @@ def main() -> int:
     args.leads_sizes = args.leads_sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
     args.activity_sizes = args.activity_sizes or ([100_000, 1_000_000] if args.quick else [100_000, 1_000_000, 10_000_000])
     args.rest_scales = args.rest_scales or ([1.0, 5.0] if args.quick else [1.0, 20.0])
+    args.member_leads = args.member_leads or (MEMBER_SHAPE["leads"] // 10 if args.quick else MEMBER_SHAPE["leads"])
     if args.quick:
         args.rows_per_second = max(args.rows_per_second, 50_000)
+        args.breadth_size = min(args.breadth_size, 100_000)
     if args.only and "first-sync" in args.only:  # a suite of its own, on a scaled Marketo clock, with its own report
         import first_sync
         first_sync.main(["--quick"] if args.quick else [])
@@ -372,12 +484,15 @@ def main() -> int:
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:]),
         "settings": {"rows_per_second": args.rows_per_second, "status_refresh_s": args.status_refresh, "poll_s": args.poll,
                      "ten_types": TEN_TYPES, "leads10_columns": LEADS10, "leads_sizes": args.leads_sizes,
-                     "activity_sizes": args.activity_sizes, "rest_scales": args.rest_scales},
+                     "activity_sizes": args.activity_sizes, "rest_scales": args.rest_scales,
+                     "type_streams": TYPE_STREAMS, "breadth_size": args.breadth_size, "breadth_repeats": args.breadth_repeats},
         "bulk": [], "types": [], "rest": [], "profiles": [],
     }
     started = time.perf_counter()
     # "experiments" (a candidate hot-path change against the current one) runs only when asked for.
-    families = args.only or ["leads", "activities", "rest", "removals", "breakdown"]
+    families = args.only or ["leads", "activities", "rest", "removals", "breakdown", "per-type", "program-members"]
+    if args.merge and not set(families) <= set(MERGED):
+        parser.error(f"--merge works with --only {' / '.join(MERGED)}")
     try:
         if "rest" in families:
             for scale in args.rest_scales:
@@ -399,9 +514,15 @@ def main() -> int:
         if "removals" in families:
             for size in args.removal_sizes or ([100_000] if args.quick else [100_000, 1_000_000]):
                 removal_scenarios(size, args, workdir, results)
+        if "per-type" in families:
+            per_type_scenarios(args, workdir, results)
+        if "program-members" in families:
+            program_member_scenarios(args, workdir, results)
     finally:
         results["total_s"] = time.perf_counter() - started
         strip_journals(results)
+        if args.merge:
+            results = merged(json.loads(raw.read_text()) if raw.exists() else None, results, families)
         raw.parent.mkdir(parents=True, exist_ok=True)
         raw.write_text(json.dumps(results, indent=1, default=str))
         report.write(results, out)
