@@ -243,13 +243,9 @@ class ActivitiesLane(PlannedLane):
             if attributes is not None:
                 raw = row[attributes_at]
                 if raw != "null" and raw != "{}" and raw:
-                    guid, type_id, activity_date = row[guid_at], int(row[type_at]), rfc3339(row[date_at])
-                    append, line_of = attributes.append, attributes.line_of
-                    for name, value in _attributes(loads, raw, guid).items():
-                        append(line_of({"id": f"{guid}:{type_id}:{name}", "activity_id": guid, "activity_type_id": type_id,
-                                        "activity_type_attribute_id": f"{type_id}:{name}", "name": name,
-                                        "value": attribute_value(value), "activity_date": activity_date}))
-                    if attributes.full:
+                    guid = row[guid_at]
+                    _attribute_rows(attributes, guid, int(row[type_at]), rfc3339(row[date_at]), _attributes(loads, raw, guid))
+                    if len(attributes.pending) >= attributes.BATCH:
                         yield from attributes.drain()
 
     def _routed_rows(self, rows, activities, attributes, by_type, boundary, convert, checked, at) -> Iterator[Any]:
@@ -272,12 +268,12 @@ class ActivitiesLane(PlannedLane):
                 parsed = _attributes(loads, raw, row[guid_at]) if raw != "null" and raw != "{}" and raw else {}
                 if attributes is not None and in_log and parsed:
                     _attribute_rows(attributes, row[guid_at], int(code), rfc3339(row[date_at]), parsed)
-                    if attributes.full:
+                    if len(attributes.pending) >= attributes.BATCH:
                         yield from attributes.drain()
                 if typed is not None:
                     stream, sink = typed
                     sink.append(sink.line_of(stream.record(record or _converted(convert, checked, row), parsed)))
-                    if sink.full:
+                    if len(sink.pending) >= sink.BATCH:
                         yield from sink.drain()
 
 
@@ -289,15 +285,18 @@ def _converted(convert, checked, row) -> Dict[str, Any]:
 
 
 def _attribute_rows(sink: RecordSink, guid: str, type_id: int, activity_date: Optional[str], parsed: Dict[str, Any]) -> None:
+    """One lead_activity_attributes record per attribute. The common values inline, as attribute_value gives them:
+    text without NUL as it is, an integer in decimal."""
     append, line_of = sink.append, sink.line_of
+    key, type_key = f"{guid}:{type_id}:", f"{type_id}:"  # once per row, not per attribute
     for name, value in parsed.items():
         append(line_of({
-            "id": f"{guid}:{type_id}:{name}",
+            "id": key + name,
             "activity_id": guid,
             "activity_type_id": type_id,
-            "activity_type_attribute_id": f"{type_id}:{name}",
+            "activity_type_attribute_id": type_key + name,
             "name": name,
-            "value": attribute_value(value),
+            "value": value if value.__class__ is str and "\x00" not in value else str(value) if value.__class__ is int else attribute_value(value),
             "activity_date": activity_date,
         }))
 
