@@ -67,3 +67,9 @@ def test_given_message_output_when_records_are_sunk_then_airbyte_messages():
     sink.append(sink.line_of({"id": 1}))
     [message] = sink.drain()
     assert message.type == Type.RECORD and message.record.data == {"id": 1} and message.record.emitted_at == 5
+
+
+@pytest.mark.parametrize("value", ["true", "false", "1", "0", "null", "", "TRUE", "yes", "no"])
+def test_given_a_boolean_spelling_when_converted_then_the_generated_converter_agrees_with_the_checked_path(value):
+    plan = plan_columns(["optIn"], [("opt_in", "optIn", "boolean")])
+    assert plan.compile_fast()([value]) == plan.checked([value])  # 1/0 (program member exports) inline, without the fallback

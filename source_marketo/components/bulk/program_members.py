@@ -134,13 +134,14 @@ class ProgramMembersLane:
         sink = self.context.sink(PROGRAM_MEMBERS)
         plan = plan_columns(rows.header, self.columns)
         convert, checked = plan.compile_fast(), plan.checked
+        append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH  # once, not per row
         for row in rows:
             try:
                 record = convert(row)
             except (ValueError, TypeError, IndexError):
                 record = checked(row)
-            sink.append(sink.line_of(record))
-            if sink.full:
+            append(line_of(record))
+            if len(pending) >= batch:
                 yield from sink.drain()
         yield from sink.drain()
         self.context.count(PROGRAM_MEMBERS, sink.count)

@@ -27,7 +27,8 @@ _INLINE = {
     "string": "(None if (v := row[{i}]) == 'null' else v)",
     "integer": "(None if (v := row[{i}]) == 'null' or v == '' else int(v))",
     "number": "_number(row[{i}])",
-    "boolean": "(True if (v := row[{i}]) == 'true' else False if v == 'false' else _boolean(v))",
+    # true/false in lead exports, 1/0 in program member exports (marketo-api.md 7.3)
+    "boolean": "(True if (v := row[{i}]) == 'true' else False if v == 'false' else True if v == '1' else False if v == '0' else _boolean(v))",
     "datetime": "(v if len(v := row[{i}]) == 20 and v[19] == 'Z' else _datetime(v))",
 }
 _HELPERS = {"_number": to_number, "_boolean": to_boolean, "_datetime": rfc3339}
