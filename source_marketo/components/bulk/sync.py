@@ -1,7 +1,8 @@
 """BulkSync: reads the selected bulk streams (leads, the activity streams, program_members, custom objects) of a run.
 
-It builds one lane per Marketo export kind (one per custom object); a lane far behind (a first sync) first surveys where its
-data begins (survey.py), and the backfill plan goes to the log; one scheduler then drives the lanes.
+It builds one lane per Marketo export kind (one per custom object); a lane far behind (a first sync)
+first surveys where its data begins (survey.py), and the backfill plan goes to the log; one
+scheduler then drives the lanes.
 After them come what the exports cannot carry: deleted and merged-away leads (as leads rows with
 ``deleted_at``) and Delete Lead activities (from ``activities/deletedleads.json``). Stream
 statuses, state after every window, and a clean stop at a daily limit (saying how much of the plan
@@ -161,7 +162,7 @@ class BulkSync:
         if self._objects is None:
             self._objects, problems = selected_streams(self.runtime, [c.stream.name for c in self.streams if is_custom_object_stream(c.stream.name)])
             for stream, failure in problems.items():
-                self.runtime.logger.error(f"{stream} stopped: {failure.message}")
+                self.runtime.logger.error(failure.message)  # it names the stream
                 self.errors.append(failure)
                 self._failed_streams.add(stream)
         return self._objects
