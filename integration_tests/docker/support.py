@@ -25,6 +25,7 @@ EXPECTED_STREAMS = {
     "email",
     "landing_pages",
     "lists",
+    "list_members",
     "programs",
     "segmentation",
     "segments",
