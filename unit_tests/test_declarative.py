@@ -9,13 +9,12 @@ import requests
 
 from airbyte_cdk.sources.types import StreamSlice
 
-from source_marketo.components.budget import CallRateLimiter, DailyCallBudget, ExportBudget
-from source_marketo.components.client import MarketoClient, RetryPolicy
+from source_marketo.components.budget import ExportBudget
 from source_marketo.components.declarative import MarketoOffsetIncrement, MarketoRecordShaper, MarketoRowsExtractor
 from source_marketo.components.errors import MarketoFailure, MarketoRequestError
 from source_marketo.components.requester import MarketoRequester
 from source_marketo.components.runtime import MarketoRuntime, RunConfig
-from unit_tests.helpers import FakeClock
+from unit_tests.helpers import FakeClock, client_over
 
 
 def reply(result=None, warnings=()):
@@ -84,21 +83,10 @@ class _OneReply:
         return response
 
 
-class _Tokens:
-    scope = "api.user@example.com"
-
-    def token(self):
-        return "t"
-
-    def invalidate(self, token):
-        pass
-
-
 def members_requester(session, skip_when_missing, logger):
     clock = FakeClock()
-    client = MarketoClient("https://x.mktorest.com", _Tokens(), session, CallRateLimiter(clock), DailyCallBudget(clock, None), clock, logger, RetryPolicy())
     config = RunConfig()
-    config.runtime = MarketoRuntime(settings=None, client=client, exports=ExportBudget(clock, 500), clock=clock, logger=logger)
+    config.runtime = MarketoRuntime(settings=None, client=client_over(session, clock, logger), exports=ExportBudget(clock, 500), clock=clock, logger=logger)
     return MarketoRequester(name="list_members", url_base="https://x.mktorest.com", path="/rest/v1/lists/{{ stream_partition.list_id }}/leads.json",
                             config=config, parameters={}, skip_when_missing=skip_when_missing)
 
