@@ -26,6 +26,7 @@ EXPECTED_STREAMS = {
     "email",
     "landing_pages",
     "lists",
+    "list_members",
     "programs",
     "segmentation",
     "segments",
