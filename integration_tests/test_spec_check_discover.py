@@ -6,7 +6,7 @@ from integration_tests.harness import emulator_config, run
 from integration_tests.marketo_emulator import FaultRule
 
 STREAMS = {
-    "campaigns", "email", "landing_pages", "lists", "programs", "segmentation", "segments",
+    "campaigns", "email", "landing_pages", "lists", "list_members", "programs", "segmentation", "segments",
     "forms", "email_templates", "snippets", "smart_lists", "smart_campaigns", "program_tokens", "channels",
     "channel_progression_statuses", "tags", "folders",
     "lead_activity_types", "lead_activity_type_attributes", "leads", "lead_activities", "lead_activity_attributes",
