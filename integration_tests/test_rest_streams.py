@@ -136,3 +136,24 @@ def test_given_an_unexpected_value_in_a_rest_record_when_read_then_the_error_nam
     for part in ("programs", "1001", "updatedAt", "last Tuesday", "not a datetime"):
         assert part in message, message
     assert "ValueError" not in message
+
+
+@pytest.mark.parametrize("stream, endpoint", [("program_tokens", "/rest/asset/v1/folder/{id}/tokens.json"), ("segments", "/rest/asset/v1/segmentation/{id}/segments.json")])
+def test_given_a_parent_deleted_between_its_listing_and_its_children_when_read_then_it_is_skipped_with_a_warning(marketo_emulator, stream, endpoint):
+    from integration_tests.marketo_emulator import FaultRule
+
+    config = emulator_config(marketo_emulator)
+    catalog = configured_catalog(run("discover", config).catalog, [stream])
+    complete = run("read", config, catalog)
+    rule = FaultRule(endpoint=endpoint, error_code="702", error_message="No data found for given search scenario", times=1)
+    marketo_emulator.faults.add(rule)
+    output = run("read", config, catalog)
+    assert output.failure is None and rule.fired == 1, output.errors
+    assert output.statuses(stream)[-1] == "COMPLETE"
+    warnings = [line for line in output.logs("WARN") if f"{stream}: skipped" in line and "702" in line]
+    assert len(warnings) == 1, output.logs("WARN")
+    keys = primary_keys(catalog)[stream]
+    left, everything = {record_key(r, keys) for r in output.records(stream)}, {record_key(r, keys) for r in complete.records(stream)}
+    assert left and left <= everything  # only the skipped parent's children can be missing
+    if stream == "program_tokens":  # every program has tokens (segments may all predate the start date)
+        assert left < everything

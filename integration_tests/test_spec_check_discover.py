@@ -6,7 +6,7 @@ from integration_tests.harness import emulator_config, run
 from integration_tests.marketo_emulator import FaultRule
 
 STREAMS = {
-    "campaigns", "email", "landing_pages", "lists", "programs", "segmentation", "segments",
+    "campaigns", "email", "landing_pages", "lists", "list_members", "programs", "segmentation", "segments",
     "forms", "email_templates", "snippets", "smart_lists", "smart_campaigns", "program_tokens", "channels",
     "channel_progression_statuses", "tags", "folders",
     "lead_activity_types", "lead_activity_type_attributes", "leads", "lead_activities", "lead_activity_attributes",
@@ -73,7 +73,9 @@ def test_given_the_instance_when_discover_then_every_stream_and_typed_lead_colum
     streams = {stream["name"]: stream for stream in output.catalog["streams"]}
     types = marketo_emulator.truth.activity_types()
     per_type = {name for name in streams if name.startswith("activities_")}
-    assert set(streams) - per_type == STREAMS and len(per_type) == len(types)  # one stream per activity type
+    per_object = {name for name in streams if name.startswith("custom_objects_")}
+    assert set(streams) - per_type - per_object == STREAMS and len(per_type) == len(types)  # one stream per activity type
+    assert per_object == {f"custom_objects_{name}" for name in marketo_emulator.truth.custom_object_types()}  # and per custom object
     form = streams["activities_fill_out_form"]["json_schema"]["properties"]
     assert form["webpage_id"]["type"] == ["null", "integer"] and "client_ip_address" in form
     assert form["form_fields"]["type"] == ["null", "string"] and form["activity_date"]["format"] == "date-time"

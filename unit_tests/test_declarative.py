@@ -1,13 +1,20 @@
-"""The manifest's small components: offset paging by Marketo objects, several rows per object, substream shapes."""
+"""The manifest's small components: offset paging by Marketo objects, several rows per object, substream shapes,
+the requester's skipping of a parent that vanished."""
 
 import json
+import logging
 
+import pytest
 import requests
 
 from airbyte_cdk.sources.types import StreamSlice
 
+from source_marketo.components.budget import ExportBudget
 from source_marketo.components.declarative import MarketoOffsetIncrement, MarketoRecordShaper, MarketoRowsExtractor
-from source_marketo.components.errors import MarketoFailure
+from source_marketo.components.errors import MarketoFailure, MarketoRequestError
+from source_marketo.components.requester import MarketoRequester
+from source_marketo.components.runtime import MarketoRuntime, RunConfig
+from unit_tests.helpers import FakeClock, client_over
 
 
 def reply(result=None, warnings=()):
@@ -60,3 +67,46 @@ def test_given_a_substream_shape_when_transformed_then_the_parent_id_comes_from_
     record = {"name": "Seats", "type": "number", "value": "250", "computedUrl": "https://app/#ME1001A1"}
     shaper.transform(record, stream_slice=StreamSlice(partition={"program_id": 1001, "parent_slice": {}}, cursor_slice={}))
     assert record == {"program_id": 1001, "name": "Seats", "type": "number", "value": "250", "computed_url": "https://app/#ME1001A1"}
+
+
+class _OneReply:
+    """A session that answers every call with one body (no network)."""
+
+    def __init__(self, body):
+        self.body, self.calls = body, 0
+
+    def request(self, method, url, **kwargs):
+        self.calls += 1
+        response = requests.Response()
+        response.status_code, response._content = 200, json.dumps({"requestId": "1#1", **self.body}).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+
+def members_requester(session, skip_when_missing, logger):
+    clock = FakeClock()
+    config = RunConfig()
+    config.runtime = MarketoRuntime(settings=None, client=client_over(session, clock, logger), exports=ExportBudget(clock, 500), clock=clock, logger=logger)
+    return MarketoRequester(name="list_members", url_base="https://x.mktorest.com", path="/rest/v1/lists/{{ stream_partition.list_id }}/leads.json",
+                            config=config, parameters={}, skip_when_missing=skip_when_missing)
+
+
+LIST_GONE = {"success": False, "errors": [{"code": "1013", "message": "Static list not found"}]}
+LIST_SLICE = StreamSlice(partition={"list_id": 1020, "parent_slice": {}}, cursor_slice={})
+
+
+def test_given_a_list_deleted_since_it_was_listed_when_its_members_are_read_then_an_empty_last_page_and_a_warning(caplog):
+    session = _OneReply(LIST_GONE)
+    logger = logging.getLogger("test_declarative")
+    response = members_requester(session, skip_when_missing=True, logger=logger).send_request(stream_slice=LIST_SLICE)
+    assert session.calls == 1  # not retried: the list is gone
+    body = response.json()
+    assert "result" not in body and "nextPageToken" not in body
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "list_members: skipped" in warnings[0] and "1013" in warnings[0] and "/rest/v1/lists/1020/leads.json" in warnings[0]
+
+
+def test_given_a_requester_that_does_not_skip_when_marketo_answers_1013_then_the_request_fails():
+    requester = members_requester(_OneReply(LIST_GONE), skip_when_missing=False, logger=logging.getLogger("test_declarative"))
+    with pytest.raises(MarketoRequestError, match="1013"):
+        requester.send_request(stream_slice=LIST_SLICE)

@@ -28,6 +28,7 @@ def failure(code, message="m"):
         ("604", Action.RETRY), ("606", Action.RATE_LIMITED), ("607", Action.STOP), ("608", Action.RETRY),
         ("611", Action.RETRY), ("615", Action.BUSY), ("713", Action.RETRY), ("1035", Action.UNSUPPORTED_FILTER),
         ("610", Action.FAIL), ("1003", Action.FAIL), ("9999", Action.FAIL),
+        ("1013", Action.MISSING), ("702", Action.MISSING),
     ],
 )
 def test_given_a_marketo_error_code_when_classified_then_its_action(code, action):

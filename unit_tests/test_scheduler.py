@@ -10,12 +10,11 @@ from types import SimpleNamespace
 
 import requests
 
-from source_marketo.components.budget import CallRateLimiter, DailyCallBudget, ExportBudget
+from source_marketo.components.budget import ExportBudget
 from source_marketo.components.bulk.jobs import ExportSpec, JobStatus, Window
 from source_marketo.components.bulk.scheduler import ExportScheduler
-from source_marketo.components.client import MarketoClient, RetryPolicy
 from source_marketo.components.errors import Action, Decision, MarketoRequestError
-from unit_tests.helpers import FakeClock
+from unit_tests.helpers import FakeClock, client_over
 
 UTC = timezone.utc
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -161,20 +160,10 @@ class Session:
         return response
 
 
-class Tokens:
-    scope = "api.user@example.com"
-
-    def token(self):
-        return "t"
-
-    def invalidate(self, token):
-        pass
-
-
 def test_given_615_when_a_call_is_retried_then_it_waits_for_calls_in_flight_not_a_rate_window():
     clock = FakeClock(START)
     session = Session(busy=3)
-    client = MarketoClient("https://x.mktorest.com", Tokens(), session, CallRateLimiter(clock), DailyCallBudget(clock, None), clock, LOG, RetryPolicy())
+    client = client_over(session, clock, LOG)
     reply = client.get("/rest/v1/lists.json")
     assert reply.decision.action is Action.OK and session.calls == 4
     assert sum(clock.slept) < 1.5, clock.slept  # three 615s: well under a second each, never 20 s

@@ -1,5 +1,7 @@
 """Table tests: Marketo objects -> documented columns (collections.md)."""
 
+import pytest
+
 from source_marketo.components import shapes
 
 EMAIL = {
@@ -181,6 +183,13 @@ def test_given_a_program_token_when_shaped_then_the_program_id_comes_from_the_pa
     assert shapes.program_token(token, 1047) == {"program_id": 1047, "name": "Event Date", "type": "date", "value": "2015-04-01",
                                                  "computed_url": "https://app/#MF1047C3"}
     assert shapes.program_token({"name": "Seats", "type": "number", "value": 250}, "1047")["value"] == "250"
+
+
+def test_given_a_static_list_member_when_shaped_then_the_list_comes_from_the_partition_and_the_lead_from_its_id():
+    assert shapes.list_member({"id": 318}, 1020) == {"list_id": 1020, "lead_id": 318}
+    assert shapes.list_member({"id": "318"}, "1020") == {"list_id": 1020, "lead_id": 318}
+    with pytest.raises(shapes.BadValue, match="id"):
+        shapes.list_member({"id": "not a lead"}, 1020)
 
 
 CHANNEL = {"id": 2, "name": "Webinar", "applicableProgramType": "webinar", "createdAt": "2022-05-12T12:00:00Z+0000",

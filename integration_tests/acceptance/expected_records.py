@@ -15,7 +15,10 @@ bulk end-to-end tests do (``source_marketo.components.shapes``, ``integration_te
 * ``lead_activities``, ``lead_activity_attributes``: activities of the configured types since
   ``start_date`` (Delete Lead from ``deletedleads.json``, which keeps 14 days);
 * ``activities_<type>``: every activity of the type since ``start_date``, each attribute a column;
-* ``program_members``: every member of every program (a first sync takes them all, whatever the start date).
+* ``program_members``: every member of every program (a first sync takes them all, whatever the start date);
+* ``custom_objects_<name>``: every record of the custom object updated since ``start_date``, its fields
+  in snake_case.
+* ``list_members``: every member of every static list (full refresh only: memberships have no dates).
 
 ``tools/generate_expected_records.py`` writes them to the file named by acceptance-test-config.yml.
 """
@@ -97,6 +100,10 @@ def expected_by_stream(emulator, config: Mapping[str, Any], catalog: Mapping[str
         else:
             expected[stream] = list(expected_per_type(emulator, activity_type["id"], start).values())
     expected["program_members"] = [{snake_case(key): value for key, value in member.items()} for member in truth.program_members()]
+    for name in truth.custom_object_types():
+        expected[f"custom_objects_{snake_case(name)}"] = [{snake_case(key): value for key, value in record.items()}
+                                                         for record in truth.custom_objects(name) if rfc3339(record["updatedAt"]) >= start]
+    expected["list_members"] = [{"list_id": item["id"], "lead_id": lead_id} for item in truth.lists() for lead_id in truth.list_members(item["id"])]
     return {stream: records for stream, records in expected.items() if stream in schemas}
 
 

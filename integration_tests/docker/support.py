@@ -10,7 +10,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, AirbyteStreamStatus, TraceType, Type
 
@@ -20,11 +20,13 @@ IMAGE = os.environ.get("SOURCE_MARKETO_IMAGE", "source-marketo:dev")
 ENGINE_DIR = Path(os.environ.get("SOURCE_MARKETO_DOCKER_DIR", "/var/lib/source-marketo-docker"))
 PRIVATE_ENGINE_HOST = f"unix://{ENGINE_DIR / 'docker.sock'}"
 
+# Streams every discover lists; beside them, one per activity type (and custom object) of the instance.
 EXPECTED_STREAMS = {
     "campaigns",
     "email",
     "landing_pages",
     "lists",
+    "list_members",
     "programs",
     "segmentation",
     "segments",
@@ -43,9 +45,22 @@ EXPECTED_STREAMS = {
     "leads",
     "lead_activities",
     "lead_activity_attributes",
+    "program_members",
 }
-# Streams the emulator always fills, whatever its random seed: REST assets and both bulk exports.
-STREAMS_WITH_RECORDS = {"campaigns", "email", "programs", "lead_activity_types", "leads", "lead_activities"}
+DYNAMIC_PREFIXES = ("activities_", "custom_objects_")
+# Streams the emulator always fills, whatever its random seed: REST assets, the bulk exports, a type stream.
+STREAMS_WITH_RECORDS = {"campaigns", "email", "programs", "lead_activity_types", "leads", "lead_activities", "program_members", "activities_new_lead"}
+
+
+def assert_discovered(names: List[str]) -> None:
+    """Every fixed stream once, and the rest one per activity type (or custom object) of the instance."""
+    assert len(names) == len(set(names)), names
+    assert EXPECTED_STREAMS <= set(names), sorted(EXPECTED_STREAMS - set(names))
+    dynamic = set(names) - EXPECTED_STREAMS
+    assert all(name.startswith(DYNAMIC_PREFIXES) for name in dynamic), sorted(dynamic)
+    assert {"activities_new_lead", "activities_delete_lead"} <= dynamic, sorted(dynamic)
+
+
 READ_TYPES = {Type.RECORD, Type.STATE, Type.TRACE, Type.LOG}
 
 
@@ -100,18 +115,19 @@ def assert_protocol(run: Run, allowed: set, errors_allowed: bool = False) -> Non
     assert errors_allowed or not errors, f"ERROR traces: {errors}"
 
 
-def check_read(run: Run) -> Counter:
-    """A successful read of every stream: records per stream (each stream's last status COMPLETE)."""
+def check_read(run: Run, streams: Set[str]) -> Counter:
+    """A successful read of every stream of the catalog (``streams``): records per stream (each
+    stream's last status COMPLETE)."""
     assert run.returncode == 0, run.describe()
     assert_protocol(run, READ_TYPES)
     records = Counter(message.record.stream for message in run.of_type(Type.RECORD))
-    assert set(records) <= EXPECTED_STREAMS, records
+    assert set(records) <= streams, records
     final_status = {}
     for message in run.of_type(Type.TRACE):
         if message.trace.type == TraceType.STREAM_STATUS:
             status = message.trace.stream_status
             final_status[status.stream_descriptor.name] = status.status
-    assert final_status == {name: AirbyteStreamStatus.COMPLETE for name in EXPECTED_STREAMS}, final_status
+    assert final_status == {name: AirbyteStreamStatus.COMPLETE for name in streams}, final_status
     return records
 
 

@@ -32,6 +32,7 @@ class Action(enum.Enum):
     ALREADY_QUEUED = "already_queued"  # enqueue of a job that is already queued: nothing to do
     UNSUPPORTED_FILTER = "unsupported_filter"  # 1035: the subscription lacks this bulk filter
     NOT_FOUND = "not_found"  # bulk file/status 404: not ready yet, or gone (retention)
+    MISSING = "missing"  # 1013 / 702: nothing to read at that address (a list deleted after it was listed)
     CONFIG_ERROR = "config_error"  # the user must fix something (credentials, permissions)
     FAIL = "fail"  # not retryable and not the user's to fix
 
@@ -126,6 +127,11 @@ _BODY_RULES = {
     # 615 counts calls in flight, not calls per window: waiting for one to return is enough.
     "615": (Action.BUSY, "Marketo's limit of 10 concurrent calls was reached"),
     "713": (Action.RETRY, "Marketo reported a transient error"),
+    # Both say "nothing to read here": 1013 for an id Marketo does not know (a static list deleted
+    # between the listing and the read of its members), 702 for a search that found nothing. A
+    # substream that opts in skips that parent; everywhere else they fail the request as before.
+    "702": (Action.MISSING, "Marketo found no data for the request"),
+    "1013": (Action.MISSING, "the object asked for does not exist (any more): it may have been deleted after it was listed"),
     "1035": (Action.UNSUPPORTED_FILTER, "this subscription does not support that bulk export filter"),
 }
 _PROBLEMS = {"603": Problem.ACCESS_DENIED, "614": Problem.INVALID_SUBSCRIPTION}

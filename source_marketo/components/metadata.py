@@ -1,18 +1,23 @@
-"""Instance metadata, fetched at most once per run: activity types and lead fields.
+"""Instance metadata, fetched at most once per run: activity types, lead fields, custom objects.
 
 ``activities/types.json`` lists the activity types the instance has enabled (ids are standard
 across instances; custom types are 100000+), ``leads/describe.json`` lists lead fields with their
 ``dataType`` and, for fields usable over REST, a ``rest.name`` (marketo-api.md 4.1, 4.4).
+``customobjects.json`` lists the custom object types (``name`` is the API name, ``createdAt`` the
+type's creation, ``idField``, ``dedupeFields``, ``relationships``); ``customobjects/{apiName}/
+describe.json`` adds their ``fields`` (EL:custom-objects).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.errors import ConfigError
 from source_marketo.components.settings import MarketoSettings
+from source_marketo.components.types import parse_datetime
 
 NEW_LEAD = 12  # Marketo never removes it from the activity log (its data retention policy)
 DELETE_LEAD = 37  # served by activities/deletedleads.json, not by bulk export (marketo-api.md 6.2)
@@ -41,17 +46,57 @@ class LeadField:
 
 @dataclass(frozen=True)
 class MemberField:
-    """A program member field of ``programs/members/describe.json`` (marketo-api.md 4.6)."""
+    """A field of a describe that lists ``fields[{name, dataType}]``: program members
+    (``programs/members/describe.json``, marketo-api.md 4.6) and custom objects."""
 
     name: str
     data_type: str
 
 
+@dataclass(frozen=True)
+class CustomObject:
+    """A custom object type, as ``customobjects/{apiName}/describe.json`` describes it."""
+
+    api_name: str
+    display_name: str
+    created_at: Optional[datetime]  # the type's creation: none of its records is older
+    id_field: str  # marketoGUID: the records' own id
+    dedupe_fields: Tuple[str, ...]  # the user's key (compound when several)
+    fields: Tuple[MemberField, ...]
+
+
 def program_member_fields(runtime: MarketoRuntime) -> List[MemberField]:
     described = _result(runtime, "/rest/v1/programs/members/describe.json")
-    fields = described[0].get("fields") if described and isinstance(described[0], Mapping) else []
-    return [MemberField(str(item["name"]), str(item.get("dataType") or "string")) for item in fields or []
-            if isinstance(item, Mapping) and item.get("name") and str(item.get("dataType", "")).lower() not in NOT_EXPORTABLE_TYPES]
+    return _described_fields(described[0].get("fields") if described and isinstance(described[0], Mapping) else [])
+
+
+def custom_object_types(runtime: MarketoRuntime) -> List[Mapping[str, Any]]:
+    """The custom object types of ``customobjects.json`` (raises MarketoRequestError when Marketo refuses:
+    the feature is off, or the role lacks Read-Only Custom Object)."""
+    return [item for item in _result(runtime, "/rest/v1/customobjects.json") if isinstance(item, Mapping) and item.get("name")]
+
+
+def linked_to_leads(item: Mapping[str, Any]) -> bool:
+    """A first-level object linked directly to leads: the only kind Bulk Custom Object Extract exports
+    (EL:bulk-custom-object-extract); objects linked to companies or to another custom object are not."""
+    return any(isinstance(link, Mapping) and isinstance(link.get("relatedTo"), Mapping)
+               and str(link["relatedTo"].get("name", "")).lower() == "lead"
+               for link in item.get("relationships") or [])
+
+
+def describe_custom_object(runtime: MarketoRuntime, item: Mapping[str, Any]) -> CustomObject:
+    """``item`` of the listing, with its fields (from the listing when it carries them, else describe)."""
+    if not item.get("fields"):
+        described = _result(runtime, f"/rest/v1/customobjects/{item['name']}/describe.json")
+        item = {**item, **(described[0] if described and isinstance(described[0], Mapping) else {})}
+    return CustomObject(
+        api_name=str(item["name"]),
+        display_name=str(item.get("displayName") or item["name"]),
+        created_at=_datetime_or_none(item.get("createdAt")),
+        id_field=str(item.get("idField") or "marketoGUID"),
+        dedupe_fields=tuple(str(name) for name in item.get("dedupeFields") or []),
+        fields=tuple(_described_fields(item.get("fields"))),
+    )
 
 
 def program_ids(runtime: MarketoRuntime) -> List[int]:
@@ -110,6 +155,18 @@ def _result(runtime: MarketoRuntime, path: str) -> List[Any]:
     """The reply is asked once per run (runtime.cached_get); parsing it again is cheap."""
     reply = runtime.cached_get(path)
     return list(reply.envelope.result) if reply.envelope else []
+
+
+def _described_fields(fields: Any) -> List[MemberField]:
+    return [MemberField(str(item["name"]), str(item.get("dataType") or "string")) for item in fields or []
+            if isinstance(item, Mapping) and item.get("name") and str(item.get("dataType", "")).lower() not in NOT_EXPORTABLE_TYPES]
+
+
+def _datetime_or_none(value: Any) -> Optional[datetime]:
+    try:
+        return parse_datetime(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _activity_type(item: Mapping[str, Any]) -> ActivityType:

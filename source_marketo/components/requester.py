@@ -4,6 +4,10 @@ The CDK's HttpRequester would give each stream its own HTTP client, token and re
 limits are per instance (marketo-api.md 3.1), so every call of a run must share them. This
 requester keeps the CDK's interpolation of path and request options and hands the call to the
 shared client (errors classified in errors.py, budgets in budget.py).
+
+``skip_when_missing``: a substream's parent can vanish between its listing and the read of its
+children (a static list deleted mid-sync: Marketo answers 1013). The reply then reads as an empty
+last page, with a warning, instead of failing the stream.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from airbyte_cdk.sources.declarative.requesters.request_options.interpolated_req
 )
 from airbyte_cdk.sources.types import StreamSlice, StreamState
 
+from source_marketo.components.errors import Action
 from source_marketo.components.runtime import runtime_of
 
 
 # Read by two streams each (lead_activity_types and lead_activity_type_attributes; segmentation and
-# the parent listing of segments; channels and channel_progression_statuses): one call serves both.
+# the parent listing of segments; lists and that of list_members; channels and
+# channel_progression_statuses): one call serves both.
 UNCHANGING_WITHIN_A_RUN = frozenset({
     "/rest/v1/activities/types.json",
+    "/rest/v1/lists.json",  # lists and the parent listing of list_members
     "/rest/asset/v1/segmentation.json",
     "/rest/asset/v1/channels.json",
 })
@@ -36,6 +43,7 @@ class MarketoRequester(HttpRequester):
     # A custom requester gets only its class's fields from the manifest: ``request_parameters`` (interpolated,
     # as the HttpRequester's of the manifest) is declared here, or it would be dropped.
     request_parameters: Optional[Mapping[str, str]] = None
+    skip_when_missing: bool = False
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         if self.request_parameters and self.request_options_provider is None:
@@ -60,4 +68,8 @@ class MarketoRequester(HttpRequester):
         params = self._request_params(stream_state, stream_slice, next_page_token, request_params)
         if relative_path in UNCHANGING_WITHIN_A_RUN:
             return runtime.cached_get(relative_path, params).response
-        return runtime.client.get(relative_path, params=params).response
+        reply = runtime.client.get(relative_path, params=params, accept=(Action.MISSING,) if self.skip_when_missing else ())
+        if reply.decision.action is Action.MISSING:
+            # No result and no nextPageToken in the reply: the retriever sees an empty last page.
+            runtime.logger.warning(f"{self.name}: skipped, {reply.decision.reason}.")
+        return reply.response

@@ -135,6 +135,12 @@ def static_list(item: Mapping[str, Any]) -> Record:
     }
 
 
+def list_member(item: Mapping[str, Any], list_id: Any = None) -> Record:
+    """One member of a static list (``lists/{id}/leads.json?fields=id``): the list is the partition's,
+    the lead the item's ``id``. Marketo does not date a membership, so neither does the row."""
+    return {"list_id": integer({"listId": list_id}, "listId"), "lead_id": integer(item, "id")}
+
+
 def program(item: Mapping[str, Any]) -> Record:
     return {
         "id": integer(item, "id"),
@@ -343,6 +349,7 @@ SHAPES = {
     "email": email,
     "landing_pages": landing_page,
     "lists": static_list,
+    "list_members": list_member,
     "programs": program,
     "segmentation": segmentation,
     "segments": segment,

@@ -1,5 +1,6 @@
 """Discover for the bulk streams: leads typed from the instance's describe, activities from files,
-and one stream per activity type of the instance, typed from ``activities/types.json``.
+one stream per activity type of the instance, typed from ``activities/types.json``, and one per
+first-level custom object, typed from its describe (custom_objects.py).
 
 Every REST-readable lead field of ``leads/describe.json`` becomes a snake_case column typed from its
 Marketo ``dataType`` (types.py), so users can choose columns in Airbyte; exports then ask only for
@@ -17,6 +18,7 @@ from airbyte_cdk.models import AirbyteStream, SyncMode
 from source_marketo.components import metadata
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES
 from source_marketo.components.bulk.activity_streams import type_streams
+from source_marketo.components.bulk.custom_objects import CURSOR as OBJECT_CURSOR, discovered_streams
 from source_marketo.components.bulk.leads import LEADS, lead_columns
 from source_marketo.components.bulk.program_members import PROGRAM_MEMBERS, member_columns
 from source_marketo.components.runtime import MarketoRuntime
@@ -73,4 +75,5 @@ def bulk_catalog_streams(runtime: MarketoRuntime) -> List[AirbyteStream]:
         stream(ACTIVITIES, packaged_schema(ACTIVITIES), "activity_date"),
         stream(ATTRIBUTES, packaged_schema(ATTRIBUTES), "activity_date"),
         stream(PROGRAM_MEMBERS, program_members_schema(runtime), "updated_at", key=(("program_id",), ("lead_id",))),
-    ] + [stream(each.name, each.json_schema(), "activity_date") for each in type_streams(metadata.activity_types(runtime))]
+    ] + [stream(each.name, each.json_schema(), "activity_date") for each in type_streams(metadata.activity_types(runtime))] \
+      + [stream(each.name, each.json_schema(), OBJECT_CURSOR, key=((each.key_column,),)) for each in discovered_streams(runtime)]

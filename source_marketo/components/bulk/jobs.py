@@ -154,13 +154,14 @@ class BulkApi:
     """The bulk export endpoints; replies are classified by errors.py through the shared client."""
 
     SPECIAL = (Action.QUEUE_FULL, Action.ALREADY_QUEUED, Action.UNSUPPORTED_FILTER, Action.NOT_FOUND)
+    REFUSALS = (Action.FAIL, Action.MISSING)  # a create or cancel Marketo refuses comes back as a decision
 
     def __init__(self, client: MarketoClient) -> None:
         self.client = client
 
     def create(self, job: ExportJob) -> Decision:
-        """A refusal (FAIL: 1003, 413...) comes back as a decision: the lane may ask in smaller parts."""
-        reply = self.client.post_json(f"/bulk/v1/{job.spec.kind}/export/create.json", job.spec.body(), accept=self.SPECIAL + (Action.FAIL,))
+        """A refusal (FAIL: 1003, 413...; MISSING: 1013) comes back as a decision: the lane may ask in smaller parts."""
+        reply = self.client.post_json(f"/bulk/v1/{job.spec.kind}/export/create.json", job.spec.body(), accept=self.SPECIAL + self.REFUSALS)
         if reply.decision.action is Action.OK:
             job.update(_first(reply.envelope, job))
         return reply.decision
@@ -178,7 +179,7 @@ class BulkApi:
         return reply.decision
 
     def cancel(self, job: ExportJob) -> None:
-        self.client.request("POST", self._path(job, "cancel.json"), accept=self.SPECIAL + (Action.FAIL,))
+        self.client.request("POST", self._path(job, "cancel.json"), accept=self.SPECIAL + self.REFUSALS)
 
     def file_path(self, job: ExportJob) -> str:
         return self._path(job, "file.json")

@@ -61,6 +61,7 @@ class PlannedLane:
 
     name = "lane"
     plan: WindowPlan
+    census_risk = CENSUS_RISK  # a lane whose newest data no survey sampled takes a census at a higher risk
 
     def _begin(self, start: datetime) -> None:
         """Call once the plan is made: nothing emitted yet, from ``start`` on."""
@@ -98,7 +99,7 @@ class PlannedLane:
     def next_export(self, room: Room) -> Union[ExportSpec, Hold, None]:
         if self._census_pending:
             return Hold.WAIT  # the census says how to cut the next windows
-        if self._window is None and self.census_column() and self.plan.census_due(room, CENSUS_RISK):
+        if self._window is None and self.census_column() and self.plan.census_due(room, self.census_risk):
             census = replace(self._spec(self.plan.next_span(), None), fields=(self.census_column(),), census=True)
             if self.estimate(census) <= room.free:  # a census that does not fit itself would stop the lane for the day
                 self._census_pending = True

@@ -18,7 +18,7 @@ from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.records import plan_columns
+from source_marketo.components.bulk.records import emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey, survey_leads
 from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
@@ -174,22 +174,8 @@ class LeadsLane(PlannedLane):
 
     def _read_leads_file(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
-        plan = plan_columns(rows.header, self.columns)
-        convert, checked = plan.compile_fast(), plan.checked
-        append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
-        boundary = self._boundary(job)  # the filter's own column: a lead exactly there came with the window before
-        at = rows.header.index(job.spec.filter_name) if job.spec.filter_name in rows.header else 0
-        for row in rows:  # the hot path: one generated call per row, checked path only on a surprise
-            if row[at] == boundary:
-                continue
-            try:
-                record = convert(row)
-            except (ValueError, TypeError, IndexError):
-                record = checked(row)
-            append(line_of(record))
-            if len(pending) >= batch:
-                yield from sink.drain()
-        yield from sink.drain()
+        # The filter's own column: a lead exactly at the window's start came with the window before.
+        yield from emit_rows(sink, rows, self.columns, job.spec.filter_name, self._boundary(job))
         self.context.count(LEADS, sink.count)
 
     def _read_changed_leads(self, rows: ExportRows) -> Iterator[Any]:

@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.records import plan_columns
+from source_marketo.components.bulk.records import emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.windows import MIN_ESTIMATE, Hold, Room, cursor_text, parse_cursor
 from source_marketo.components.errors import Action, Decision
@@ -132,18 +132,7 @@ class ProgramMembersLane:
 
     def read(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         sink = self.context.sink(PROGRAM_MEMBERS)
-        plan = plan_columns(rows.header, self.columns)
-        convert, checked = plan.compile_fast(), plan.checked
-        append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH  # once, not per row
-        for row in rows:
-            try:
-                record = convert(row)
-            except (ValueError, TypeError, IndexError):
-                record = checked(row)
-            append(line_of(record))
-            if len(pending) >= batch:
-                yield from sink.drain()
-        yield from sink.drain()
+        yield from emit_rows(sink, rows, self.columns)
         self.context.count(PROGRAM_MEMBERS, sink.count)
         programs = job.spec.program_ids or ()
         if job.file_size is not None and programs and not job.spec.filter_name:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import orjson
 
@@ -95,6 +95,29 @@ def plan_columns(header: Sequence[str], wanted: Sequence[Tuple[str, str, str]]) 
             raise RowError(f"the export has no column '{source}' (its header is {list(header)[:20]})")
         columns.append((column, position[source] if source else None, kind))
     return ColumnPlan(tuple(columns))
+
+
+def emit_rows(sink: "RecordSink", rows: Any, wanted: Sequence[Tuple[str, str, str]], skip_column: str = "", skip_value: Optional[str] = None) -> Iterator[Any]:
+    """Each row of an export file (``rows``: its header, then lists of values) as a record of the
+    ``wanted`` columns, out in batches; a row whose ``skip_column`` holds ``skip_value`` is left out
+    (a window's boundary). The hot path: one generated call per row, the checked path only on a surprise."""
+    plan = plan_columns(rows.header, wanted)
+    convert, checked = plan.compile_fast(), plan.checked
+    append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
+    at = rows.header.index(skip_column) if skip_column in rows.header else 0
+    if skip_column not in rows.header:
+        skip_value = None  # never equal to a value of the file
+    for row in rows:
+        if row[at] == skip_value:
+            continue
+        try:
+            record = convert(row)
+        except (ValueError, TypeError, IndexError):
+            record = checked(row)
+        append(line_of(record))
+        if len(pending) >= batch:
+            yield from sink.drain()
+    yield from sink.drain()
 
 
 @dataclass

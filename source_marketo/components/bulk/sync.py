@@ -1,7 +1,8 @@
-"""BulkSync: reads the selected bulk streams (leads, lead_activities, lead_activity_attributes) of a run.
+"""BulkSync: reads the selected bulk streams (leads, the activity streams, program_members, custom objects) of a run.
 
-It builds one lane per Marketo export kind; a lane far behind (a first sync) first surveys where its
-data begins (survey.py), and the backfill plan goes to the log; one scheduler then drives the lanes.
+It builds one lane per Marketo export kind (one per custom object); a lane far behind (a first sync)
+first surveys where its data begins (survey.py), and the backfill plan goes to the log; one
+scheduler then drives the lanes.
 After them come what the exports cannot carry: deleted and merged-away leads (as leads rows with
 ``deleted_at``) and Delete Lead activities (from ``activities/deletedleads.json``). Stream
 statuses, state after every window, and a clean stop at a daily limit (saying how much of the plan
@@ -21,6 +22,7 @@ from source_marketo.components.budget import MEGABYTE, LimitReached, marketo_day
 from source_marketo.components.bulk.activities import ACTIVITIES, ATTRIBUTES, ActivitiesLane
 from source_marketo.components.bulk.activity_streams import is_type_stream, type_streams
 from source_marketo.components.bulk.context import BulkContext
+from source_marketo.components.bulk.custom_objects import CustomObjectLane, CustomObjectStream, is_custom_object_stream, selected_streams
 from source_marketo.components.bulk.jobs import BulkApi
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.leads import LEADS, LeadsLane
@@ -37,8 +39,8 @@ BULK_STREAMS = (LEADS, ACTIVITIES, ATTRIBUTES, PROGRAM_MEMBERS)
 
 
 def is_bulk_stream(name: str) -> bool:
-    """The streams read from bulk exports here (the per-type activity streams too); the rest are declarative."""
-    return name in BULK_STREAMS or is_type_stream(name)
+    """The streams read from bulk exports here (the per-type activity and custom object streams too); the rest are declarative."""
+    return name in BULK_STREAMS or is_type_stream(name) or is_custom_object_stream(name)
 SETTLE = timedelta(minutes=1)  # the newest minute is left to the next run (Marketo writes activities with a small delay)
 
 
@@ -55,6 +57,7 @@ class BulkSync:
         self._delete_streams: List[str] = []  # lead_activities and activities_delete_lead, if selected
         self._delete_marks: List[Optional[datetime]] = []  # their deletes_through checkpoints
         self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
+        self._objects: Optional[List[CustomObjectStream]] = None  # the selected custom objects, described once
 
     def read(self) -> Iterator[Any]:
         if not self.streams:
@@ -100,7 +103,8 @@ class BulkSync:
         self._delete_streams = ([ACTIVITIES] if ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids) else []) + \
             [stream.name for stream in per_type if stream.type_id == DELETE_LEAD]
         members_lane = ProgramMembersLane(context, metadata.program_member_fields(runtime), metadata.program_ids(runtime)) if PROGRAM_MEMBERS in context.selected else None
-        self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane) if lane is not None]
+        object_lanes = [CustomObjectLane(context, stream) for stream in self._object_streams()]
+        self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane, *object_lanes) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
         try:
@@ -112,7 +116,7 @@ class BulkSync:
             runtime.jobs_created += scheduler.jobs_created
             runtime.jobs_reused += scheduler.jobs_reused
         self.errors.extend(scheduler.lane_errors())
-        self._failed_streams = {stream for lane in self._lanes if scheduler.failed(lane) for stream in lane.streams}
+        self._failed_streams |= {stream for lane in self._lanes if scheduler.failed(lane) for stream in lane.streams}
         lead_removals = leads_lane is not None and not scheduler.failed(leads_lane)
         delete_activities = activities_lane is not None and bool(self._delete_streams)
         if delete_activities:  # each stream's own checkpoint: one added since scans from its start
@@ -153,9 +157,21 @@ class BulkSync:
     def _progress(self) -> str:
         return "Done so far: " + "; ".join(lane.progress() for lane in self._lanes) + "."
 
+    def _object_streams(self) -> List[CustomObjectStream]:
+        """The selected custom object streams, described once; one that cannot be read fails alone."""
+        if self._objects is None:
+            self._objects, problems = selected_streams(self.runtime, [c.stream.name for c in self.streams if is_custom_object_stream(c.stream.name)])
+            for stream, failure in problems.items():
+                self.runtime.logger.error(failure.message)  # it names the stream
+                self.errors.append(failure)
+                self._failed_streams.add(stream)
+        return self._objects
+
     def _observe_export_spending(self, api: BulkApi) -> None:
-        """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock)."""
+        """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock);
+        the job list of each selected custom object too: their files count against the same day."""
         kinds = ["leads", "activities"] + ([MEMBER_KIND] if PROGRAM_MEMBERS in {c.stream.name for c in self.streams} else [])
+        kinds += [stream.kind for stream in self._object_streams()]
         jobs = [job for kind in kinds for job in api.list_jobs(kind, "Completed")]
         today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
