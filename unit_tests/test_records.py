@@ -73,3 +73,31 @@ def test_given_message_output_when_records_are_sunk_then_airbyte_messages():
 def test_given_a_boolean_spelling_when_converted_then_the_generated_converter_agrees_with_the_checked_path(value):
     plan = plan_columns(["optIn"], [("opt_in", "optIn", "boolean")])
     assert plan.compile_fast()([value]) == plan.checked([value])  # 1/0 (program member exports) inline, without the fallback
+
+
+@pytest.mark.parametrize("value", ["null", "", "2024-05-06T07:08:09Z", "2024-05-06T07:08:09Z+0000", "2024-05-06"])
+def test_given_a_datetime_spelling_when_converted_then_the_generated_converter_agrees_with_the_checked_path(value):
+    plan = plan_columns(["updatedAt"], [("updated_at", "updatedAt", "datetime")])
+    assert plan.compile_fast()([value]) == plan.checked([value])  # the null literal inline, without rfc3339
+
+
+class _Rows(list):
+    header = ["id", "updatedAt"]
+
+
+@pytest.mark.parametrize("raw", [True, False])
+@pytest.mark.parametrize("skip", [("updatedAt", "2024-01-01T00:00:00Z"), ("updatedAt", None), ("createdAt", "2024-01-01T00:00:00Z"), ("", None)])
+def test_given_rows_when_emitted_then_the_lines_are_the_sinks_own_and_only_boundary_rows_are_left_out(raw, skip):
+    from source_marketo.components.bulk.records import emit_rows
+
+    rows = _Rows([[str(i), "2024-01-01T00:00:00Z" if i % 3 == 0 else "2024-01-02T00:00:00Z"] for i in range(5000)])
+    wanted = [("id", "id", "integer"), ("updated_at", "updatedAt", "datetime")]
+    sink, reference = RecordSink("leads", raw, emitted_at=5), RecordSink("leads", raw, emitted_at=5)
+    out = list(emit_rows(sink, rows, wanted, *skip))
+    kept = [row for row in rows if not (skip[0] == "updatedAt" and skip[1] is not None and row[1] == skip[1])]
+    expected = [reference.line_of({"id": int(row[0]), "updated_at": row[1]}) for row in kept]
+    if raw:
+        assert b"".join(batch.data for batch in out) == b"".join(line + b"\n" for line in expected)
+        assert sum(batch.count for batch in out) == len(kept) == sink.count
+    else:
+        assert [message.record.data for message in out] == [message.record.data for message in expected] and sink.count == len(kept)

@@ -29,7 +29,8 @@ _INLINE = {
     "number": "_number(row[{i}])",
     # true/false in lead exports, 1/0 in program member exports (marketo-api.md 7.3)
     "boolean": "(True if (v := row[{i}]) == 'true' else False if v == 'false' else True if v == '1' else False if v == '0' else _boolean(v))",
-    "datetime": "(v if len(v := row[{i}]) == 20 and v[19] == 'Z' else _datetime(v))",
+    # the common shape as it is, the null literal (as rfc3339 gives it) without the call
+    "datetime": "(v if len(v := row[{i}]) == 20 and v[19] == 'Z' else None if v == 'null' else _datetime(v))",
 }
 _HELPERS = {"_number": to_number, "_boolean": to_boolean, "_datetime": rfc3339}
 
@@ -105,18 +106,31 @@ def emit_rows(sink: "RecordSink", rows: Any, wanted: Sequence[Tuple[str, str, st
     convert, checked = plan.compile_fast(), plan.checked
     append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
     at = rows.header.index(skip_column) if skip_column in rows.header else 0
-    if skip_column not in rows.header:
-        skip_value = None  # never equal to a value of the file
-    for row in rows:
-        if row[at] == skip_value:
-            continue
-        try:
-            record = convert(row)
-        except (ValueError, TypeError, IndexError):
-            record = checked(row)
-        append(line_of(record))
-        if len(pending) >= batch:
-            yield from sink.drain()
+    skipping = skip_column in rows.header and skip_value is not None  # else no row is left out: no test per row
+    if getattr(sink, "framing", None) is not None:  # raw output: the RECORD line built here, without a call per row
+        prefix, suffix = sink.framing
+        dumps = orjson.dumps
+        for row in rows:
+            if skipping and row[at] == skip_value:
+                continue
+            try:
+                record = convert(row)
+            except (ValueError, TypeError, IndexError):
+                record = checked(row)
+            append(prefix + dumps(record) + suffix)
+            if len(pending) >= batch:
+                yield from sink.drain()
+    else:
+        for row in rows:
+            if skipping and row[at] == skip_value:
+                continue
+            try:
+                record = convert(row)
+            except (ValueError, TypeError, IndexError):
+                record = checked(row)
+            append(line_of(record))
+            if len(pending) >= batch:
+                yield from sink.drain()
     yield from sink.drain()
 
 
@@ -146,11 +160,13 @@ class RecordSink:
         self.count = 0
         self.pending: List[Any] = []
         self.append = self.pending.append
+        self.framing: Optional[Tuple[bytes, bytes]] = None
         stamp = int(time.time() * 1000) if emitted_at is None else emitted_at
         if raw:
             prefix = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream) + b',"data":'
             suffix = b',"emitted_at":' + str(stamp).encode() + b"}}"
             dumps = orjson.dumps
+            self.framing = (prefix, suffix)  # a RECORD line is prefix + dumps(record) + suffix (hot loops build it inline)
             self.line_of: Callable[[Dict[str, Any]], Any] = lambda record: prefix + dumps(record) + suffix
         else:
             self.line_of = lambda record: AirbyteMessage(
