@@ -217,3 +217,46 @@ def test_given_the_custom_object_list_refused_at_read_when_synced_then_those_str
     assert output.errors[-1]["failure_type"] == "config_error"  # 603: the role lacks Read-Only Custom Object
     assert output.statuses("custom_objects_car_c")[-1] == "INCOMPLETE" and output.statuses("leads")[-1] == "COMPLETE"
     assert output.records("leads") and not output.records("custom_objects_car_c")
+
+
+def test_given_one_objects_job_list_failing_when_synced_then_that_stream_fails_alone_and_the_others_complete(marketo_emulator):
+    config = emulator_config(marketo_emulator)
+    streams = ["leads", "custom_objects_car_c", "custom_objects_purchase_c"]
+    catalog = configured_catalog(run("discover", config).catalog, streams)
+    marketo_emulator.faults.add(FaultRule(endpoint="/bulk/v1/customobjects/car_c/export.json", error_code="611", error_message="System error"))
+    output = run("read", config, catalog)
+    assert output.failure is not None and "custom_objects_car_c: listing the custom object's export jobs failed" in output.errors[-1]["message"]
+    assert output.statuses("custom_objects_car_c")[-1] == "INCOMPLETE" and not output.records("custom_objects_car_c")
+    assert output.statuses("leads")[-1] == "COMPLETE" and output.statuses("custom_objects_purchase_c")[-1] == "COMPLETE"
+    assert {record[KEY] for record in output.records("custom_objects_purchase_c")} == set(expected(marketo_emulator, "purchase_c"))
+
+
+def test_given_an_outage_on_the_custom_object_list_when_discover_then_it_fails_instead_of_dropping_the_streams(marketo_emulator):
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/v1/customobjects.json", error_code="611", error_message="System error"))
+    output = run("discover", emulator_config(marketo_emulator))
+    assert output.failure is not None and "customobjects.json" in output.errors[-1]["message"]  # a catalog without them reads as streams removed
+
+
+def test_given_an_outage_on_one_describe_when_discover_then_it_fails_instead_of_dropping_that_stream(marketo_emulator):
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/v1/customobjects/car_c/describe.json", http_status=503, body="Service Unavailable"))
+    output = run("discover", emulator_config(marketo_emulator))
+    assert output.failure is not None
+
+
+def test_given_state_saved_for_another_object_under_the_stream_name_when_synced_then_the_stream_fails_with_advice(marketo_emulator):
+    config = emulator_config(marketo_emulator)
+    first = sync(config, ["custom_objects_car_c", "custom_objects_purchase_c"])
+    assert first.stream_state("custom_objects_car_c")["api_name"] == "car_c"
+    state = json.loads(json.dumps(first.latest_state()).replace('"api_name": "car_c"', '"api_name": "Car_c"'))  # as if Car_c had had the name
+    second = sync(config, ["custom_objects_car_c", "custom_objects_purchase_c"], state=state)
+    assert second.failure is not None and "saved state is for the custom object Car_c" in second.errors[-1]["message"]
+    assert "refresh the source schema and reset this stream" in second.errors[-1]["message"]
+    assert second.statuses("custom_objects_car_c")[-1] == "INCOMPLETE" and second.statuses("custom_objects_purchase_c")[-1] == "COMPLETE"
+
+
+def test_given_the_role_lacks_custom_object_access_when_read_then_the_message_names_the_permission(marketo_emulator):
+    config = emulator_config(marketo_emulator)
+    catalog = configured_catalog(run("discover", config).catalog, ["custom_objects_car_c"])
+    marketo_emulator.faults.add(FaultRule(endpoint="/rest/v1/customobjects/car_c/describe.json", error_code="603", error_message="Access denied"))
+    output = run("read", config, catalog)
+    assert "the API role needs the Read-Only Custom Object permission" in output.errors[-1]["message"]

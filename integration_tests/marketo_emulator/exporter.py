@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
 from . import csvfmt
 from .activities import ActivityView, Query
@@ -43,19 +44,14 @@ class _Sink:
         return ExportFile(self.path, records, self.size, self._hash.hexdigest())
 
 
-def export_leads(path: str, leads: LeadView, ids: list[int], fields: list[str], headers: dict[str, str],
-                 delimiter: str) -> ExportFile:
+def write_rows(path: str, names: list[str], headers: dict[str, str], delimiter: str, rows: Iterable[str]) -> ExportFile:
+    """The header of ``names``, then the rendered rows in batches, hashed and counted as they are written."""
     sink = _Sink(path)
-    sink.write(csvfmt.header([headers.get(name, name) for name in fields], delimiter))
-    plan = leads.factory.csv_plan(fields, delimiter)
+    sink.write(csvfmt.header([headers.get(name, name) for name in names], delimiter))
     batch: list[str] = []
     count = 0
-    for lead_id in ids:
-        if leads.is_plain(lead_id):
-            batch.append(delimiter.join(leads.factory.csv_cells(lead_id, plan, delimiter)))
-        else:
-            record = leads.record(lead_id)
-            batch.append(delimiter.join(csvfmt.cell(record.get(name), delimiter) for name in fields))
+    for row in rows:
+        batch.append(row)
         count += 1
         if len(batch) >= BATCH_ROWS:
             sink.write("\n".join(batch) + "\n")
@@ -63,32 +59,40 @@ def export_leads(path: str, leads: LeadView, ids: list[int], fields: list[str], 
     if batch:
         sink.write("\n".join(batch) + "\n")
     return sink.close(count)
+
+
+def export_leads(path: str, leads: LeadView, ids: list[int], fields: list[str], headers: dict[str, str],
+                 delimiter: str) -> ExportFile:
+    plan = leads.factory.csv_plan(fields, delimiter)
+
+    def rows() -> Iterator[str]:
+        for lead_id in ids:
+            if leads.is_plain(lead_id):
+                yield delimiter.join(leads.factory.csv_cells(lead_id, plan, delimiter))
+            else:
+                record = leads.record(lead_id)
+                yield delimiter.join(csvfmt.cell(record.get(name), delimiter) for name in fields)
+
+    return write_rows(path, fields, headers, delimiter, rows())
 
 
 def export_activities(path: str, activities: ActivityView, start_ms: int, end_ms: int, query: Query,
                       fields: list[str], headers: dict[str, str], delimiter: str) -> ExportFile:
-    sink = _Sink(path)
-    sink.write(csvfmt.header([headers.get(name, name) for name in fields], delimiter))
-    batch: list[str] = []
-    count = 0
     cell = csvfmt.cell
-    for record in activities.between(start_ms, end_ms, query):
-        values = []
-        for name in fields:
-            if name == "attributes":
-                values.append(cell({a["name"]: a["value"] for a in record.get("attributes", [])}, delimiter))
-            elif name == "actionResult":
-                values.append("succeeded")
-            else:
-                values.append(cell(record.get(name), delimiter))
-        batch.append(delimiter.join(values))
-        count += 1
-        if len(batch) >= BATCH_ROWS:
-            sink.write("\n".join(batch) + "\n")
-            batch.clear()
-    if batch:
-        sink.write("\n".join(batch) + "\n")
-    return sink.close(count)
+
+    def rows() -> Iterator[str]:
+        for record in activities.between(start_ms, end_ms, query):
+            values = []
+            for name in fields:
+                if name == "attributes":
+                    values.append(cell({a["name"]: a["value"] for a in record.get("attributes", [])}, delimiter))
+                elif name == "actionResult":
+                    values.append("succeeded")
+                else:
+                    values.append(cell(record.get(name), delimiter))
+            yield delimiter.join(values)
+
+    return write_rows(path, fields, headers, delimiter, rows())
 
 
 PLAIN_TYPES = {"integer", "float", "currency", "percent", "score", "date", "datetime"}  # never quoted
@@ -98,22 +102,11 @@ def export_records(path: str, records, fields: list[str], headers: dict[str, str
                    types: dict[str, str] | None = None) -> ExportFile:
     """Typed REST records (custom objects) as rows of the requested fields. `types` (field -> Marketo
     dataType) lets numbers and dates skip the quoting checks of text."""
-    sink = _Sink(path)
-    sink.write(csvfmt.header([headers.get(name, name) for name in fields], delimiter))
     cell = csvfmt.cell
     renderers = [_plain if (types or {}).get(name) in PLAIN_TYPES else (lambda v: cell(v, delimiter)) for name in fields]
     pairs = list(zip(fields, renderers))
-    batch: list[str] = []
-    count = 0
-    for record in records:
-        batch.append(delimiter.join([render(record.get(name)) for name, render in pairs]))
-        count += 1
-        if len(batch) >= BATCH_ROWS:
-            sink.write("\n".join(batch) + "\n")
-            batch.clear()
-    if batch:
-        sink.write("\n".join(batch) + "\n")
-    return sink.close(count)
+    rows = (delimiter.join([render(record.get(name)) for name, render in pairs]) for record in records)
+    return write_rows(path, fields, headers, delimiter, rows)
 
 
 def _plain(value) -> str:

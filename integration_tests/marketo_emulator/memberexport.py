@@ -12,8 +12,10 @@ value a byte can pick rendered once per file.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from . import csvfmt
-from .exporter import BATCH_ROWS, _Sink
+from .exporter import write_rows
 from .memberfields import BOOLEAN_FIELDS
 from .memberfields import BY_NAME as MEMBER_FIELDS
 from .programmembers import REASONS, REFERRALS, TRACKS, MemberView, ProgramProfile
@@ -23,43 +25,36 @@ from .timefmt import parse_input, rest_datetime
 def export_program_members(path: str, members: MemberView, spec: dict, fields: list[str], headers: dict[str, str],
                            delimiter: str, digits: bool = True) -> "ExportFile":
     names = (["programId"] if spec["withProgramColumn"] else []) + list(fields)
-    sink = _Sink(path)
-    sink.write(csvfmt.header([headers.get(name, name) for name in names], delimiter))
     leads = members.leads
     lead_names = [name for name in names if name not in MEMBER_FIELDS]
     lead_plan = leads.factory.csv_plan(lead_names, delimiter) if lead_names else None
     keep = _filter(spec)
-    batch: list[str] = []
-    count = 0
-    for program_id in spec["programIds"]:
-        profile = members.profiles[program_id]
-        getters = [_getter(profile, name, delimiter, digits) if name in MEMBER_FIELDS else None for name in names]
-        factory = members.factory
-        for lead_id, kind, source in members.lead_ids(program_id):
-            if kind == "overlay":
-                record = dict(members.state.changes[(program_id, source)], leadId=lead_id)
-                if keep is not None and not keep(record):
-                    continue
-                member_cells = [_cell(record[name], name, delimiter, digits) if g is not None else None
-                                for name, g in zip(names, getters)]
-            else:
-                d = profile.slots.digest(source)
-                membership, updated = factory.times(profile, d, leads.factory.created_ms(source))
-                if keep is not None and not keep(_light_record(factory, profile, d, membership, updated)):
-                    continue
-                row = (d, membership, updated, lead_id, source)
-                member_cells = [g(row) if g is not None else None for g in getters]
-            if lead_plan is not None:
-                lead_cells = iter(_lead_cells(leads, lead_id, lead_plan, lead_names, delimiter))
-                member_cells = [cell if cell is not None else next(lead_cells) for cell in member_cells]
-            batch.append(delimiter.join(member_cells))
-            count += 1
-            if len(batch) >= BATCH_ROWS:
-                sink.write("\n".join(batch) + "\n")
-                batch.clear()
-    if batch:
-        sink.write("\n".join(batch) + "\n")
-    return sink.close(count)
+
+    def rows() -> Iterator[str]:
+        for program_id in spec["programIds"]:
+            profile = members.profiles[program_id]
+            getters = [_getter(profile, name, delimiter, digits) if name in MEMBER_FIELDS else None for name in names]
+            factory = members.factory
+            for lead_id, kind, source in members.lead_ids(program_id):
+                if kind == "overlay":
+                    record = dict(members.state.changes[(program_id, source)], leadId=lead_id)
+                    if keep is not None and not keep(record):
+                        continue
+                    member_cells = [_cell(record[name], name, delimiter, digits) if g is not None else None
+                                    for name, g in zip(names, getters)]
+                else:
+                    d = profile.slots.digest(source)
+                    membership, updated = factory.times(profile, d, leads.factory.created_ms(source))
+                    if keep is not None and not keep(_light_record(factory, profile, d, membership, updated)):
+                        continue
+                    row = (d, membership, updated, lead_id, source)
+                    member_cells = [g(row) if g is not None else None for g in getters]
+                if lead_plan is not None:
+                    lead_cells = iter(_lead_cells(leads, lead_id, lead_plan, lead_names, delimiter))
+                    member_cells = [cell if cell is not None else next(lead_cells) for cell in member_cells]
+                yield delimiter.join(member_cells)
+
+    return write_rows(path, names, headers, delimiter, rows())
 
 
 def _lead_cells(leads, lead_id: int, plan, lead_names: list[str], delimiter: str) -> list[str]:

@@ -28,13 +28,15 @@ def test_given_100_calls_in_20_seconds_when_one_more_then_606_until_the_window_m
 def test_given_10_calls_in_flight_when_an_11th_arrives_then_615(marketo_emulator):
     client = ApiClient(marketo_emulator)
     client.authenticate()
-    # Ten downloads of describe stall mid-body, holding their in-flight slots.
-    marketo_emulator.faults.add(FaultRule(endpoint=DESCRIBE, stall_after=10, stall_seconds=1.0, times=10))
+    # Ten downloads of describe stall mid-body, holding their in-flight slots: long enough that all ten
+    # overlap even when a loaded machine starts the threads slowly.
+    marketo_emulator.faults.add(FaultRule(endpoint=DESCRIBE, stall_after=10, stall_seconds=4.0, times=10))
     with ThreadPoolExecutor(max_workers=10) as pool:
         slow = [pool.submit(ApiClient(marketo_emulator).get, DESCRIBE) for _ in range(10)]
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while marketo_emulator.state.inflight.current < 10 and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert marketo_emulator.state.inflight.current == 10
         late = client.get_json("/rest/v1/leads/partitions.json")
         assert [f.result().status_code for f in slow] == [200] * 10
     assert late["errors"][0] == {"code": "615", "message": "Concurrent access limit '10' reached"}

@@ -22,6 +22,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from airbyte_cdk.models import FailureType
+
 from source_marketo.components import metadata
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
@@ -31,7 +33,7 @@ from source_marketo.components.bulk.records import emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey
 from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
-from source_marketo.components.errors import ExportFailed, MarketoRequestError, user_message
+from source_marketo.components.errors import ExportFailed, MarketoRequestError, Problem, user_message
 from source_marketo.components.metadata import CustomObject
 from source_marketo.components.naming import column_names
 from source_marketo.components.runtime import MarketoRuntime
@@ -108,6 +110,7 @@ def discovered_streams(runtime: MarketoRuntime) -> List[CustomObjectStream]:
     try:
         items = first_level(runtime)
     except MarketoRequestError as error:
+        _raise_if_transient(error)
         runtime.logger.warning(f"No custom object streams: Marketo refused the list of custom objects ({user_message(error)}). They need a "
                                "subscription with custom objects and an API role with the Read-Only Custom Object permission.")
         return []
@@ -118,8 +121,16 @@ def discovered_streams(runtime: MarketoRuntime) -> List[CustomObjectStream]:
         try:
             streams.append(CustomObjectStream(names[str(item["name"])], metadata.describe_custom_object(runtime, item)))
         except MarketoRequestError as error:
+            _raise_if_transient(error)
             runtime.logger.warning(f"Custom object {item['name']} has no stream: describing it failed ({user_message(error)}).")
     return streams
+
+
+def _raise_if_transient(error: MarketoRequestError) -> None:
+    """Discover leaves out objects Marketo refuses (no feature, no permission, gone), but never because
+    of an outage: a catalog without them would read as streams removed, and Airbyte may drop them."""
+    if error.failure_type is FailureType.transient_error:
+        raise error
 
 
 def selected_streams(runtime: MarketoRuntime, wanted: Sequence[str]) -> Tuple[List[CustomObjectStream], Dict[str, ExportFailed]]:
@@ -146,7 +157,8 @@ def selected_streams(runtime: MarketoRuntime, wanted: Sequence[str]) -> Tuple[Li
 
 
 def _failure(stream: str, what: str, error: MarketoRequestError) -> ExportFailed:
-    return ExportFailed(f"{stream}: {what} ({user_message(error)})", error.failure_type)
+    hint = "; the API role needs the Read-Only Custom Object permission" if error.decision.problem is Problem.ACCESS_DENIED else ""
+    return ExportFailed(f"{stream}: {what} ({user_message(error)}){hint}", error.failure_type)
 
 
 class CustomObjectLane(PlannedLane):
@@ -208,7 +220,7 @@ class CustomObjectLane(PlannedLane):
     # --- state and shape ----------------------------------------------------------------------
 
     def state(self) -> Dict[str, Any]:
-        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending}
+        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "api_name": self.stream.object.api_name}
         state.update(plan_state(self.plan))
         return state
 

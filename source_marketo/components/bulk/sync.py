@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional
 
-from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, StreamDescriptor, SyncMode
+from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, FailureType, StreamDescriptor, SyncMode
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
 
 from source_marketo.components import metadata, removals
@@ -30,7 +30,7 @@ from source_marketo.components.bulk.program_members import KIND as MEMBER_KIND, 
 from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.state import state_message, stream_states
 from source_marketo.components.bulk.windows import cursor_text, parse_cursor, resume_point
-from source_marketo.components.errors import MarketoRequestError, user_message
+from source_marketo.components.errors import ExportFailed, MarketoRequestError, user_message
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import parse_datetime, to_integer
@@ -103,7 +103,7 @@ class BulkSync:
         self._delete_streams = ([ACTIVITIES] if ACTIVITIES in context.selected and self._wants_deletes(settings.activity_type_ids) else []) + \
             [stream.name for stream in per_type if stream.type_id == DELETE_LEAD]
         members_lane = ProgramMembersLane(context, metadata.program_member_fields(runtime), metadata.program_ids(runtime)) if PROGRAM_MEMBERS in context.selected else None
-        object_lanes = [CustomObjectLane(context, stream) for stream in self._object_streams()]
+        object_lanes = self._object_lanes(context)
         self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane, *object_lanes) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
@@ -162,17 +162,41 @@ class BulkSync:
         if self._objects is None:
             self._objects, problems = selected_streams(self.runtime, [c.stream.name for c in self.streams if is_custom_object_stream(c.stream.name)])
             for stream, failure in problems.items():
-                self.runtime.logger.error(failure.message)  # it names the stream
-                self.errors.append(failure)
-                self._failed_streams.add(stream)
+                self._fail_alone(stream, failure)
         return self._objects
+
+    def _fail_alone(self, stream: str, failure: ExportFailed) -> None:
+        """``stream`` cannot be read this run; the others go on."""
+        self.runtime.logger.error(failure.message)  # it names the stream
+        self.errors.append(failure)
+        self._failed_streams.add(stream)
+        self._objects = [item for item in self._objects or [] if item.name != stream]
+
+    def _object_lanes(self, context: BulkContext) -> List[CustomObjectLane]:
+        """A lane per readable custom object stream; a stream whose state was written for another object
+        (a new object took its name: names come from the sorted API names) fails instead of applying
+        that object's cursor to this one."""
+        lanes = []
+        for stream in self._object_streams():
+            saved = context.input_state(stream.name).get("api_name")
+            if saved is not None and saved != stream.object.api_name:
+                self._fail_alone(stream.name, ExportFailed(
+                    f"{stream.name}: its saved state is for the custom object {saved}, but the stream now reads {stream.object.api_name} "
+                    "(an object added in Marketo took the name); refresh the source schema and reset this stream", FailureType.config_error))
+                continue
+            lanes.append(CustomObjectLane(context, stream))
+        return lanes
 
     def _observe_export_spending(self, api: BulkApi) -> None:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock);
         the job list of each selected custom object too: their files count against the same day."""
         kinds = ["leads", "activities"] + ([MEMBER_KIND] if PROGRAM_MEMBERS in {c.stream.name for c in self.streams} else [])
-        kinds += [stream.kind for stream in self._object_streams()]
         jobs = [job for kind in kinds for job in api.list_jobs(kind, "Completed")]
+        for stream in self._object_streams():  # an object's job list refused or failing stops that object alone
+            try:
+                jobs += api.list_jobs(stream.kind, "Completed")
+            except MarketoRequestError as error:
+                self._fail_alone(stream.name, ExportFailed(f"{stream.name}: listing the custom object's export jobs failed ({user_message(error)})", error.failure_type))
         today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
         for job in jobs:
