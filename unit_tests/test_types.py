@@ -84,7 +84,7 @@ def test_given_a_rest_value_when_made_text_then_str(value, expected):
         ("currency", {"type": ["null", "number"]}, "number"),
         ("float", {"type": ["null", "number"]}, "number"),
         ("boolean", {"type": ["null", "boolean"]}, "boolean"),
-        ("date", {"type": ["null", "string"], "format": "date"}, "string"),
+        ("date", {"type": ["null", "string"], "format": "date"}, "date"),
         ("datetime", {"type": ["null", "string"], "format": "date-time", "airbyte_type": "timestamp_with_timezone"}, "datetime"),
         ("reference", {"type": ["null", "string"]}, "string"),
         ("email", {"type": ["null", "string"]}, "string"),
@@ -95,3 +95,11 @@ def test_given_a_rest_value_when_made_text_then_str(value, expected):
 def test_given_a_marketo_data_type_when_mapped_then_json_schema_and_kind(data_type, schema, kind):
     assert json_schema_for(data_type) == schema
     assert schema_kind(schema) == kind
+
+
+@pytest.mark.parametrize("value, expected", [("", None), ("null", None), ("2024-02-29", "2024-02-29")])
+def test_given_a_date_column_when_a_row_is_converted_then_empty_is_none_inline_and_checked(value, expected):
+    from source_marketo.components.bulk.records import plan_columns
+
+    plan = plan_columns(["purchaseDate"], [("purchase_date", "purchaseDate", "date")])
+    assert plan.compile_fast()([value]) == plan.checked([value]) == {"purchase_date": expected}

@@ -31,6 +31,9 @@ class EmulatorOptions:
     # Marketo documents no maximum for a bulk activity type list; N > 0 refuses longer lists with 1003
     # (a what-if for the connector's type-list split; the real code and message are unconfirmed)
     max_bulk_activity_types: int = 0
+    # Whether a bulk export's endAt includes its own instant is undocumented; the default reads both
+    # ends as inclusive, True excludes the end (a what-if: a row at endAt is then in the next window only)
+    bulk_end_exclusive: bool = False
     program_member_updated_at_filter: bool = True  # False: 1035 for the bulk program member updatedAt filter
     program_member_query_limit: int = 100_000  # members.json with a filter other than leadId: 1003 above it
     program_member_export_booleans: str = "digits"  # bulk program member booleans: "digits" (1/0) or "words"

@@ -42,7 +42,7 @@ def json_schema_for(data_type: Optional[str]) -> Dict[str, Any]:
 
 
 def schema_kind(schema: Mapping[str, Any]) -> str:
-    """Which converter a JSON Schema property needs: integer, number, boolean, datetime or string."""
+    """Which converter a JSON Schema property needs: integer, number, boolean, datetime, date or string."""
     types = schema.get("type", "string")
     types = [types] if isinstance(types, str) else list(types)
     for kind in ("integer", "number", "boolean"):
@@ -50,6 +50,8 @@ def schema_kind(schema: Mapping[str, Any]) -> str:
             return kind
     if schema.get("format") == "date-time":
         return "datetime"
+    if schema.get("format") == "date":
+        return "date"
     return "string"
 
 
@@ -160,10 +162,19 @@ def to_string(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else str(value)
 
 
+def to_date(value: Any) -> Optional[str]:
+    """A date column (``YYYY-MM-DD`` as Marketo writes it): empty is None, as a destination's date type has
+    no empty value; anything else as text."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
 CONVERTERS: Dict[str, Callable[[Any], Any]] = {
     "integer": to_integer,
     "number": to_number,
     "boolean": to_boolean,
     "datetime": rfc3339,
+    "date": to_date,
     "string": to_string,
 }

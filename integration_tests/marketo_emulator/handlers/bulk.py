@@ -45,6 +45,10 @@ def create(ctx: Ctx) -> Reply:
     else:
         fmt, request = activity_request(body, state.options.max_bulk_activity_types)
     request.pop("rawFilter", None)
+    if state.options.bulk_end_exclusive:
+        for window in (request.get("filter") or {}).values():
+            if isinstance(window, dict) and "endMs" in window:
+                window["endMs"] -= 1  # the data is on whole seconds: the end's own instant is left out
     job = state.jobs.create(ctx.client_id, _kind(ctx), fmt, request)
     if ctx.fault is not None and ctx.fault.job_outcome:
         job.forced_outcome = ctx.fault.job_outcome

@@ -25,7 +25,7 @@ from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.records import RecordSink, plan_columns
+from source_marketo.components.bulk.records import NO_INSTANT, Edge, RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey, survey_activities
 from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text, int_tuple, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
@@ -145,10 +145,11 @@ class ActivitiesLane(PlannedLane):
         window = job.spec.window
         self._check_continuity(job)
         targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
+        edge = self._edge(job)
         if targets:
-            yield from self._read_file(rows, targets, self._boundary(job))
+            yield from self._read_file(rows, targets, edge)
         self._learn(job)
-        through = self._advance(job)
+        through = self._advance(job, edge if targets else None)
         for done in [part for part in self._window_sizes if part.end <= through]:
             del self._window_sizes[done]  # split or resumed windows whose parts never all came through here
         for stream in self.streams:
@@ -198,18 +199,18 @@ class ActivitiesLane(PlannedLane):
             state["deletes_through"] = cursor_text(self.deletes_through)
         return state
 
-    def _read_file(self, rows: ExportRows, targets: List[str], boundary: Optional[str] = None) -> Iterator[Any]:
+    def _read_file(self, rows: ExportRows, targets: List[str], edge: Optional[Edge] = None) -> Iterator[Any]:
         context = self.context
         activities = context.sink(ACTIVITIES) if ACTIVITIES in targets else None
         attributes = context.sink(ATTRIBUTES) if ATTRIBUTES in targets else None
         by_type = {code: (ts, context.sink(ts.name)) for code, ts in self.type_streams.items() if ts.name in targets}
-        yield from self._rows(rows, activities, attributes, by_type, boundary)
+        yield from self._rows(rows, activities, attributes, by_type, edge or Edge(None, frozenset(), ""))
         for sink in [activities, attributes] + [sink for _, sink in by_type.values()]:
             if sink is not None:
                 context.count(sink.stream, sink.count)
 
     def _rows(self, rows: ExportRows, activities: Optional[RecordSink], attributes: Optional[RecordSink],
-              by_type: Dict[str, Tuple[TypeStream, RecordSink]], boundary: Optional[str]) -> Iterator[Any]:
+              by_type: Dict[str, Tuple[TypeStream, RecordSink]], edge: Edge) -> Iterator[Any]:
         """Each row to lead_activities, its attributes to lead_activity_attributes, and the whole to its
         type's stream, as selected; the attributes' JSON is parsed once per row. The activity log alone
         (no per-type stream, every type logged) takes the tight loop: it runs millions of times."""
@@ -218,20 +219,26 @@ class ActivitiesLane(PlannedLane):
         where = {name: index for index, name in enumerate(rows.header)}
         at = (where.get("activityTypeId", 0), where.get("activityDate", 0), where.get("marketoGUID", 0), where.get("attributes", 0))
         if by_type or self.logged_types is not None:
-            yield from self._routed_rows(rows, activities, attributes, by_type, boundary, convert, checked, at)
+            yield from self._routed_rows(rows, activities, attributes, by_type, edge, convert, checked, at)
         else:
-            yield from self._log_rows(rows, activities, attributes, boundary, convert, checked, at)
+            yield from self._log_rows(rows, activities, attributes, edge, convert, checked, at)
         for sink in [activities, attributes] + [sink for _, sink in by_type.values()]:
             if sink is not None:
                 yield from sink.drain()
 
     @staticmethod
-    def _log_rows(rows, activities, attributes, boundary, convert, checked, at) -> Iterator[Any]:
+    def _log_rows(rows, activities, attributes, edge, convert, checked, at) -> Iterator[Any]:
         type_at, date_at, guid_at, attributes_at = at
         loads, delete_lead = orjson.loads, str(DELETE_LEAD)
+        start, seen, end, at_end = edge.start or NO_INSTANT, edge.seen, edge.end or NO_INSTANT, edge.at_end
         for row in rows:
-            if row[type_at] == delete_lead or row[date_at] == boundary:
-                continue  # Delete Lead comes from deletedleads.json (with its legacy id); a boundary row came with the window before
+            if row[type_at] == delete_lead:
+                continue  # Delete Lead comes from deletedleads.json (with its legacy id)
+            moment = row[date_at]
+            if moment == end:
+                at_end.add(row[guid_at])
+            elif moment == start and row[guid_at] in seen:
+                continue  # the window before emitted it at its end (Edge)
             if activities is not None:
                 try:
                     record = convert(row)
@@ -248,12 +255,18 @@ class ActivitiesLane(PlannedLane):
                     if len(attributes.pending) >= attributes.BATCH:
                         yield from attributes.drain()
 
-    def _routed_rows(self, rows, activities, attributes, by_type, boundary, convert, checked, at) -> Iterator[Any]:
+    def _routed_rows(self, rows, activities, attributes, by_type, edge, convert, checked, at) -> Iterator[Any]:
         type_at, date_at, guid_at, attributes_at = at
         loads, delete_lead, logged = orjson.loads, str(DELETE_LEAD), self.logged_types
+        start, seen, end, at_end = edge.start or NO_INSTANT, edge.seen, edge.end or NO_INSTANT, edge.at_end
         for row in rows:
             code = row[type_at]
-            if code == delete_lead or row[date_at] == boundary:
+            if code == delete_lead:
+                continue
+            moment = row[date_at]
+            if moment == end:
+                at_end.add(row[guid_at])
+            elif moment == start and row[guid_at] in seen:
                 continue
             in_log = logged is None or code in logged
             record = None

@@ -17,7 +17,7 @@ import orjson
 
 from source_marketo.components.metadata import ActivityType
 from source_marketo.components.naming import column_names, display_snake_case
-from source_marketo.components.types import json_schema_for, rfc3339, schema_kind, to_boolean, to_integer, to_number
+from source_marketo.components.types import json_schema_for, rfc3339, schema_kind, to_boolean, to_date, to_integer, to_number
 
 PREFIX = "activities_"
 
@@ -54,7 +54,7 @@ def attribute_value(value: Any) -> Optional[str]:
 
 
 _ATTRIBUTE_CONVERTERS: Dict[str, Callable[[Any], Any]] = {
-    "integer": to_integer, "number": to_number, "boolean": to_boolean, "datetime": rfc3339, "string": attribute_value,
+    "integer": to_integer, "number": to_number, "boolean": to_boolean, "datetime": rfc3339, "date": to_date, "string": attribute_value,
 }
 
 

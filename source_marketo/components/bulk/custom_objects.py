@@ -210,12 +210,13 @@ class CustomObjectLane(PlannedLane):
     def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         self._check_continuity(job)
         sink = self.context.sink(self.stream.name)
-        yield from emit_rows(sink, rows, self.columns, FILTER, self._boundary(job))  # a record exactly at the start came with the window before
+        edge = self._edge(job)
+        yield from emit_rows(sink, rows, self.columns, FILTER, edge, self.stream.object.id_field)  # a record at the instant two windows share comes out once
         self.context.count(self.stream.name, sink.count)
         self.plan.learn(job.spec.window, job.file_size, job.records)
         if self.plan.learned is None and (job.records if job.records is not None else sink.count) == 0:
             self.plan.prior = max(self.plan.prior / 2, PRIOR_FLOOR)
-        self.cursor = max(self.cursor, self._advance(job))
+        self.cursor = max(self.cursor, self._advance(job, edge))
 
     # --- state and shape ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from source_marketo.components.bulk.census import ROW_BYTES, read_census
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.survey import Survey
+from source_marketo.components.bulk.records import Edge
 from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text
 from source_marketo.components.errors import Decision, ExportFailed
 
@@ -67,7 +68,8 @@ class PlannedLane:
         """Call once the plan is made: nothing emitted yet, from ``start`` on."""
         self._start = start  # where the lane's plan begins (moved by a survey's skip)
         self._emitted: Dict[Any, datetime] = {}
-        self._ends: Dict[Any, datetime] = {}  # where a window was emitted up to, this run or the run that left the cursor
+        self._ends: Dict[Any, datetime] = {}  # where a window was emitted up to, this run
+        self._end_ids: Dict[Any, frozenset] = {}  # the records that window had at its very end (Edge.at_end)
         self._window: Optional[Window] = None  # the window being handed out part by part
         self._window_parts: List[Group] = []
         self.survey: Optional[Survey] = None
@@ -191,19 +193,23 @@ class PlannedLane:
             reached = cursor_text(min(self._emitted_to(key) for key in behind))
             raise ExportFailed(f"{job.name()} starts after {behind} was emitted only to {reached}; stopping so that no window is skipped")
 
-    def _boundary(self, job: ExportJob) -> Optional[str]:
-        """A row at exactly ``job``'s start, as the export writes it, when the window before (which ends
-        there) was already emitted: Marketo's date filters include both ends (the safe reading: unconfirmed),
-        so such a row is in both windows and must come out once. None: nothing to leave out."""
+    def _edge(self, job: ExportJob) -> Edge:
+        """``job``'s window instants as the export writes them, and the records the window before (which
+        ends at this one's start, and was emitted) had at that instant. Whether Marketo's ``endAt`` is
+        inclusive is unconfirmed: if it is, such a record is in both exports and the second leaves it out;
+        if not, the window before never had it, so it is in no set and comes out here. Once either way."""
         start = job.spec.window.start
         keys = self._keys_of(job.spec.activity_type_ids)
-        return cursor_text(start) if all(self._ends.get(key) == start for key in keys) else None
+        seen = frozenset().union(*(self._end_ids.get(key, ()) for key in keys)) if all(self._ends.get(key) == start for key in keys) else frozenset()
+        return Edge(cursor_text(start) if seen else None, seen, cursor_text(job.spec.window.end))
 
-    def _advance(self, job: ExportJob) -> datetime:
-        """Note ``job``'s window as emitted; return how far every part of the lane has been emitted."""
+    def _advance(self, job: ExportJob, edge: Optional[Edge] = None) -> datetime:
+        """Note ``job``'s window as emitted (with the records ``edge`` saw at its end); return how far
+        every part of the lane has been emitted."""
         for key in self._keys_of(job.spec.activity_type_ids):
             self._emitted[key] = max(self._emitted_to(key), job.spec.window.end)
             self._ends[key] = job.spec.window.end
+            self._end_ids[key] = frozenset(edge.at_end) if edge is not None else frozenset()
         return self._through()
 
 

@@ -18,7 +18,7 @@ from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.records import emit_rows
+from source_marketo.components.bulk.records import Edge, emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey, survey_leads
 from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
@@ -123,15 +123,16 @@ class LeadsLane(PlannedLane):
 
     def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         self._check_continuity(job)
+        edge = self._edge(job)
         if job.spec.kind == "leads":
-            yield from self._read_leads_file(job, rows)
+            yield from self._read_leads_file(job, rows, edge)
             self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
         else:
             yield from self._read_changed_leads(rows)
             if job.file_size and job.spec.window.days > 0:
                 rate = job.file_size / job.spec.window.days
                 self.changes_rate = rate if self.changes_rate is None else max(rate, self.changes_rate * 0.5)
-        self.cursor = max(self.cursor, self._advance(job))
+        self.cursor = max(self.cursor, self._advance(job, edge))
 
     # --- state ------------------------------------------------------------------------------
 
@@ -172,10 +173,10 @@ class LeadsLane(PlannedLane):
             return ExportSpec("activities", window, "createdAt", ("leadId",), CHANGE_ACTIVITY_TYPES)
         return ExportSpec("leads", window, "createdAt", self.export_fields)  # the leads created in the window
 
-    def _read_leads_file(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
+    def _read_leads_file(self, job: ExportJob, rows: ExportRows, edge: Edge) -> Iterator[Any]:
         sink = self.context.sink(LEADS)
-        # The filter's own column: a lead exactly at the window's start came with the window before.
-        yield from emit_rows(sink, rows, self.columns, job.spec.filter_name, self._boundary(job))
+        # The filter's own column: a lead at the instant two windows share comes out once (Edge).
+        yield from emit_rows(sink, rows, self.columns, job.spec.filter_name, edge, "id")
         self.context.count(LEADS, sink.count)
 
     def _read_changed_leads(self, rows: ExportRows) -> Iterator[Any]:

@@ -11,7 +11,7 @@ prepared once per stream.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import orjson
@@ -26,6 +26,7 @@ Converter = Callable[[Row], Dict[str, Any]]
 _INLINE = {
     "string": "(None if (v := row[{i}]) == 'null' else v)",
     "integer": "(None if (v := row[{i}]) == 'null' or v == '' else int(v))",
+    "date": "(None if (v := row[{i}]) == 'null' or v == '' else v)",
     "number": "_number(row[{i}])",
     # true/false in lead exports, 1/0 in program member exports (marketo-api.md 7.3)
     "boolean": "(True if (v := row[{i}]) == 'true' else False if v == 'false' else True if v == '1' else False if v == '0' else _boolean(v))",
@@ -98,20 +99,48 @@ def plan_columns(header: Sequence[str], wanted: Sequence[Tuple[str, str, str]]) 
     return ColumnPlan(tuple(columns))
 
 
-def emit_rows(sink: "RecordSink", rows: Any, wanted: Sequence[Tuple[str, str, str]], skip_column: str = "", skip_value: Optional[str] = None) -> Iterator[Any]:
+NO_INSTANT = "\x00"  # no export value: the reader removes NULs
+
+
+@dataclass
+class Edge:
+    """A window's two instants, as its export writes them: a row at ``start`` whose record is in ``seen``
+    (the window before emitted it at its end) is left out; the records of rows at ``end`` are noted in
+    ``at_end`` for the window after. So a record on a boundary comes out once per sync whether Marketo's
+    date filters include the end or not."""
+
+    start: Optional[str]  # None: nothing at the start to leave out
+    seen: frozenset
+    end: str
+    at_end: set = field(default_factory=set)
+
+
+def emit_rows(sink: "RecordSink", rows: Any, wanted: Sequence[Tuple[str, str, str]], edge_column: str = "", edge: Optional[Edge] = None,
+              key_column: str = "") -> Iterator[Any]:
     """Each row of an export file (``rows``: its header, then lists of values) as a record of the
-    ``wanted`` columns, out in batches; a row whose ``skip_column`` holds ``skip_value`` is left out
-    (a window's boundary). The hot path: one generated call per row, the checked path only on a surprise."""
-    plan = plan_columns(rows.header, wanted)
+    ``wanted`` columns, out in batches. With an ``edge``, ``edge_column`` is the window's date and
+    ``key_column`` the record's id (see Edge). The hot path: one generated call per row, the checked
+    path only on a surprise. A file without a header (nothing in it) emits nothing."""
+    header = rows.header
+    if not header:
+        return
+    plan = plan_columns(header, wanted)
     convert, checked = plan.compile_fast(), plan.checked
     append, line_of, pending, batch = sink.append, sink.line_of, sink.pending, sink.BATCH
-    at = rows.header.index(skip_column) if skip_column in rows.header else 0
-    skipping = skip_column in rows.header and skip_value is not None  # else no row is left out: no test per row
-    if getattr(sink, "framing", None) is not None:  # raw output: the RECORD line built here, without a call per row
-        prefix, suffix = sink.framing
+    at = key_at = 0
+    start, seen, end, at_end = NO_INSTANT, frozenset(), NO_INSTANT, set()  # no edge: no value is either instant
+    if edge is not None and edge_column in header and key_column in header:
+        at, key_at = header.index(edge_column), header.index(key_column)
+        start, seen, end, at_end = edge.start or NO_INSTANT, edge.seen, edge.end, edge.at_end
+    framing = getattr(sink, "framing", None)
+    if framing is not None:  # raw output: the RECORD line built here, without a call per row
+        prefix, suffix = framing
         dumps = orjson.dumps
         for row in rows:
-            if skipping and row[at] == skip_value:
+            moment = row[at]
+            if moment == end:
+                at_end.add(row[key_at])
+            elif moment == start and row[key_at] in seen:
                 continue
             try:
                 record = convert(row)
@@ -122,7 +151,10 @@ def emit_rows(sink: "RecordSink", rows: Any, wanted: Sequence[Tuple[str, str, st
                 yield from sink.drain()
     else:
         for row in rows:
-            if skipping and row[at] == skip_value:
+            moment = row[at]
+            if moment == end:
+                at_end.add(row[key_at])
+            elif moment == start and row[key_at] in seen:
                 continue
             try:
                 record = convert(row)
