@@ -12,7 +12,6 @@ Usage: python benchmarks/emulator/bench_emulator.py [--leads N] [--activities N]
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import resource
 import subprocess
@@ -20,31 +19,20 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from integration_tests.marketo_emulator import EmulatorOptions, FakeClock, MarketoEmulator  # noqa: E402
+from integration_tests.marketo_emulator.bench_breadth import Client as HttpClient  # noqa: E402
 from integration_tests.marketo_emulator.fields import REST_FIELDS  # noqa: E402
 
 
-class Client:
-    """Minimal keep-alive JSON client on http.client (no third-party packages)."""
+class Client(HttpClient):
+    """The emulator's JSON client (bench_breadth's), made from an in-process emulator, plus a streamed download."""
 
     def __init__(self, emulator) -> None:
-        address = urlsplit(emulator.base_url)
-        self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=600)
-        query = urlencode({"grant_type": "client_credentials", "client_id": emulator.client_id,
-                           "client_secret": emulator.client_secret})
-        self.token = self.call("GET", f"/identity/oauth/token?{query}", auth=False)["access_token"]
-
-    def call(self, method: str, path: str, body=None, auth: bool = True) -> dict:
-        headers = {"Content-Type": "application/json"}
-        if auth:
-            headers["Authorization"] = f"Bearer {self.token}"
-        self.connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        return json.loads(self.connection.getresponse().read())
+        super().__init__(emulator.base_url, emulator.client_id, emulator.client_secret)
 
     def download(self, path: str, chunk: int = 1 << 20) -> int:
         self.connection.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})

@@ -19,11 +19,12 @@ from urllib.parse import urlencode, urlsplit
 
 
 class Client:
-    def __init__(self, base_url: str) -> None:
+    """Minimal keep-alive JSON client on http.client (no third-party packages)."""
+
+    def __init__(self, base_url: str, client_id: str = "emulator-client-id", client_secret: str = "emulator-client-secret") -> None:
         address = urlsplit(base_url)
         self.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=900)
-        query = urlencode({"grant_type": "client_credentials", "client_id": "emulator-client-id",
-                           "client_secret": "emulator-client-secret"})
+        query = urlencode({"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
         self.token = self.call("GET", f"/identity/oauth/token?{query}", auth=False)["access_token"]
 
     def call(self, method: str, path: str, body=None, auth: bool = True) -> dict:
