@@ -144,7 +144,10 @@ class ActivitiesLane(PlannedLane):
     def _read_export(self, job: ExportJob, rows: ExportRows) -> Iterator[Any]:
         window = job.spec.window
         self._check_continuity(job)
-        targets = [stream for stream in self.streams if self.cursors[stream] < window.end]
+        # The streams this window is read for: those whose resume point (cursor less the lookback) it
+        # reaches, so the lookback export before a reused chain, which ends at the cursor, is emitted too.
+        settings = self.context.runtime.settings
+        targets = [stream for stream in self.streams if resume_point(settings, self.cursors[stream]) < window.end]
         edge = self._edge(job)
         if targets:
             yield from self._read_file(rows, targets, edge)
