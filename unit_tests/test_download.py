@@ -127,3 +127,82 @@ def test_given_a_drop_after_the_last_byte_when_downloading_then_the_file_is_done
     client = FakeClient([Reply(Response(200, DATA, break_after=len(DATA)), None, OK)])  # breaks once every byte is in
     body, _ = read_all(client)
     assert body == DATA.replace(b"\x00", b"") and client.ranges == [None]  # no Range past the end (Marketo: 416)
+
+
+class GatedRaw:
+    """A body served in 1 KB chunks, counting what was received; ``hold`` keeps back the rest until set."""
+
+    def __init__(self, body: bytes, hold_at=None):
+        import threading
+
+        self.body, self.position, self.hold_at = body, 0, hold_at
+        self.released = threading.Event()
+
+    def read1(self, size):
+        if self.hold_at is not None and self.position >= self.hold_at:
+            assert self.released.wait(5), "never released"
+        chunk = self.body[self.position : self.position + 1024]
+        self.position += len(chunk)
+        return chunk
+
+
+def wait_for(condition, seconds=5.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+BIG = b"id,name\n" + b"".join(b"%d,name %d\n" % (i, i) for i in range(20_000))
+
+
+def test_given_a_slow_reader_when_downloading_then_the_body_is_received_ahead_and_no_more_than_the_read_ahead_limit(monkeypatch):
+    from source_marketo.components.bulk import download
+
+    monkeypatch.setattr(download, "READ_AHEAD_BYTES", 8 * 1024)
+    response = Response(200, BIG)
+    response.raw = raw = GatedRaw(BIG)
+    stream = ExportFile(FakeClient([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json", len(BIG))
+    first = stream.read1()
+    wait_for(lambda: raw.position >= len(first) + 8 * 1024)  # received while nobody reads
+    import time
+
+    time.sleep(0.05)
+    assert raw.position <= len(first) + 8 * 1024 + 1024  # the limit, plus the chunk in hand
+    rest = b"".join(iter(lambda: stream.read1(), b""))
+    assert first + rest == BIG
+
+
+def test_given_a_download_left_early_when_closed_then_the_reply_is_closed_and_the_receiving_thread_ends():
+    import threading
+
+    class Client(FakeClient):
+        closed = False
+
+        @contextmanager
+        def stream(self, path, headers, read_timeout):
+            try:
+                yield self.replies.pop(0)
+            finally:
+                Client.closed = True
+
+    response = Response(200, BIG)
+    response.raw = raw = GatedRaw(BIG, hold_at=4096)
+    stream = ExportFile(Client([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json", len(BIG))
+    assert stream.read1()
+    readers = [thread for thread in threading.enumerate() if thread.name == "marketo-export-download"]
+    stream.close()
+    assert Client.closed
+    raw.released.set()  # the read it was inside of returns; it takes nothing more and ends
+    for thread in readers:
+        thread.join(5)
+        assert not thread.is_alive()
+    assert raw.position <= 4096 + 1024
+
+
+def test_given_a_connection_that_breaks_when_read_ahead_then_every_byte_before_the_break_is_taken_then_it_resumes():
+    client = FakeClient([Reply(Response(200, BIG, break_after=70_001), None, OK), Reply(Response(206, BIG[70_001:], start=70_001), None, OK)])
+    body, stream = read_all(client, size=len(BIG), checksum="sha256:" + hashlib.sha256(BIG).hexdigest())
+    assert body == BIG and client.ranges == [None, "bytes=70001-"] and client.backoffs == ["network"]
