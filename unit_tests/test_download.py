@@ -137,13 +137,20 @@ class GatedRaw:
 
         self.body, self.position, self.hold_at = body, 0, hold_at
         self.released = threading.Event()
+        self.shut = False
 
     def read1(self, size):
         if self.hold_at is not None and self.position >= self.hold_at:
             assert self.released.wait(5), "never released"
+            if self.shut:
+                raise OSError("shut for reading")
         chunk = self.body[self.position : self.position + 1024]
         self.position += len(chunk)
         return chunk
+
+    def shutdown(self):  # urllib3's HTTPResponse.shutdown(): a read in progress ends
+        self.shut = True
+        self.released.set()
 
 
 def wait_for(condition, seconds=5.0):
@@ -194,10 +201,8 @@ def test_given_a_download_left_early_when_closed_then_the_reply_is_closed_and_th
     assert stream.read1()
     readers = [thread for thread in threading.enumerate() if thread.name == "marketo-export-download"]
     stream.close()
-    assert Client.closed
-    raw.released.set()  # the read it was inside of returns; it takes nothing more and ends
+    assert Client.closed and raw.shut  # the read in progress was ended before the reply was closed
     for thread in readers:
-        thread.join(5)
         assert not thread.is_alive()
     assert raw.position <= 4096 + 1024
 
@@ -206,3 +211,90 @@ def test_given_a_connection_that_breaks_when_read_ahead_then_every_byte_before_t
     client = FakeClient([Reply(Response(200, BIG, break_after=70_001), None, OK), Reply(Response(206, BIG[70_001:], start=70_001), None, OK)])
     body, stream = read_all(client, size=len(BIG), checksum="sha256:" + hashlib.sha256(BIG).hexdigest())
     assert body == BIG and client.ranges == [None, "bytes=70001-"] and client.backoffs == ["network"]
+
+
+class LocalServer:
+    """A real HTTP/1.1 server on 127.0.0.1: the export file in 64 KB writes ``pace`` seconds apart
+    (``stall_after`` bytes, then nothing until ``release`` is set), and a JSON reply at any other path; it notes which connection
+    (client port) served each request."""
+
+    def __init__(self, body: bytes, stall_after=None, pace=0.0):
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.release, self.served = threading.Event(), []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.served.append((self.client_address[1], self.path))
+                if not self.path.endswith("/file.json"):
+                    reply = b'{"requestId":"r1","success":true,"result":[]}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for at in range(0, len(body), 65536):
+                        if stall_after is not None and at >= stall_after:
+                            server.release.wait(30)
+                        self.wfile.write(body[at : at + 65536])
+                        time.sleep(pace)
+                except OSError:
+                    pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.release.set()
+        self.httpd.shutdown()
+
+
+@pytest.mark.parametrize("stall", [False, True], ids=["flowing", "stalled"])
+def test_given_a_real_connection_when_a_download_is_left_early_then_it_closes_at_once_and_the_next_call_gets_a_clean_connection(stall):
+    import logging
+    import threading
+    import time
+
+    from source_marketo.components.budget import CallRateLimiter, DailyCallBudget
+    from source_marketo.components.client import MarketoClient, RetryPolicy
+    from unit_tests.helpers import FakeClock, FakeTokens
+
+    body = b"id,name\n" + b"".join(b"%d,name %d\n" % (i, i) for i in range(400_000))  # ~6 MB
+    server = LocalServer(body, stall_after=(1 << 20) if stall else None, pace=0.0 if stall else 0.01)  # flowing: ~6 MB/s, still coming
+    try:
+        clock, session = FakeClock(), requests.Session()
+        client = MarketoClient(server.url, FakeTokens(), session, CallRateLimiter(clock), DailyCallBudget(clock, None), clock,
+                               logging.getLogger("test"), RetryPolicy())
+        stream = ExportFile(client, "/bulk/v1/leads/export/x/file.json", len(body), None, read_timeout=30)
+        taken = 0
+        while taken < 512 * 1024:
+            taken += len(stream.read1())
+        time.sleep(0.2)  # the thread is inside its next read (stalled) or at the read-ahead limit
+        started = time.monotonic()
+        stream.close()
+        assert time.monotonic() - started < 5  # not the stall, nor the 30 s read timeout
+        assert not [thread for thread in threading.enumerate() if thread.name == "marketo-export-download"]
+        reply = client.get("/rest/v1/activities/types.json")  # the same session: never the half-read connection
+        assert reply.envelope is not None and reply.envelope.success
+        (file_port, _), (next_port, _) = server.served
+        assert next_port != file_port
+    finally:
+        server.stop()

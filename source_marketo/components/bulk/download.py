@@ -18,6 +18,7 @@ import hashlib
 import io
 import itertools
 import re
+import socket
 import threading
 from collections import deque
 from typing import Deque, Iterator, Optional, Union
@@ -30,6 +31,7 @@ from source_marketo.components.errors import Action, Decision, classify_export_b
 
 CHUNK_SIZE = 1 << 20
 READ_AHEAD_BYTES = 16 << 20  # received ahead of the parser at most: the network and the CPU overlap
+JOIN_SECONDS = 10.0  # for the receiving thread to end once its read was shut (it ends at once)
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError)
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-")
 
@@ -176,8 +178,13 @@ class _ReadAhead:
         with self._turn:
             self._stopped = True
             self._turn.notify_all()
-        # The reply is closed next (by the client); a thread still inside a read is left to end on its own
-        # (it takes nothing more after that read, and its connection is not reused: an unread body is dropped).
+        if self._thread.is_alive():
+            # The reader left before the end (a failed lane, a stop): the client closes the reply next, and
+            # urllib3's reply must not be closed while the thread is inside a read of it (that read would hand
+            # the half-read connection back to the pool, and a close waits for a stalled read to time out).
+            # Shutting the socket for reading ends that read at once; the thread then takes nothing more.
+            _shut_for_reading(self._raw)
+            self._thread.join(JOIN_SECONDS)
 
     def _receive(self) -> None:
         while True:
@@ -213,6 +220,20 @@ class _ReadAhead:
             self._held -= len(item)
             self._turn.notify_all()
         return item
+
+
+def _shut_for_reading(raw) -> None:
+    """End a read in progress on ``raw`` (a urllib3 reply) from another thread."""
+    try:
+        shutdown = getattr(raw, "shutdown", None)  # urllib3 >= 2.3
+        if shutdown is not None:
+            shutdown()
+            return
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RD)
+    except (OSError, ValueError, RuntimeError):
+        pass  # already closed: no read can be in progress
 
 
 def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
