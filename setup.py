@@ -6,7 +6,6 @@ MAIN_REQUIREMENTS = [
     "airbyte-cdk==7.39.1",
     "orjson==3.13.0",
     "requests==2.34.2",
-    "urllib3==2.8.0",  # HTTPResponse.shutdown() (2.3+): a download left early ends its read at once
     "tzdata==2026.6",
 ]
 

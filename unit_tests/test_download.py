@@ -129,90 +129,6 @@ def test_given_a_drop_after_the_last_byte_when_downloading_then_the_file_is_done
     assert body == DATA.replace(b"\x00", b"") and client.ranges == [None]  # no Range past the end (Marketo: 416)
 
 
-class GatedRaw:
-    """A body served in 1 KB chunks, counting what was received; ``hold`` keeps back the rest until set."""
-
-    def __init__(self, body: bytes, hold_at=None):
-        import threading
-
-        self.body, self.position, self.hold_at = body, 0, hold_at
-        self.released = threading.Event()
-        self.shut = False
-
-    def read1(self, size):
-        if self.hold_at is not None and self.position >= self.hold_at:
-            assert self.released.wait(5), "never released"
-            if self.shut:
-                raise OSError("shut for reading")
-        chunk = self.body[self.position : self.position + 1024]
-        self.position += len(chunk)
-        return chunk
-
-    def shutdown(self):  # urllib3's HTTPResponse.shutdown(): a read in progress ends
-        self.shut = True
-        self.released.set()
-
-
-def wait_for(condition, seconds=5.0):
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
-
-
-BIG = b"id,name\n" + b"".join(b"%d,name %d\n" % (i, i) for i in range(20_000))
-
-
-def test_given_a_slow_reader_when_downloading_then_the_body_is_received_ahead_and_no_more_than_the_read_ahead_limit(monkeypatch):
-    from source_marketo.components.bulk import download
-
-    monkeypatch.setattr(download, "READ_AHEAD_BYTES", 8 * 1024)
-    response = Response(200, BIG)
-    response.raw = raw = GatedRaw(BIG)
-    stream = ExportFile(FakeClient([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json", len(BIG))
-    first = stream.read1()
-    wait_for(lambda: raw.position >= len(first) + 8 * 1024)  # received while nobody reads
-    import time
-
-    time.sleep(0.05)
-    assert raw.position <= len(first) + 8 * 1024 + 1024  # the limit, plus the chunk in hand
-    rest = b"".join(iter(lambda: stream.read1(), b""))
-    assert first + rest == BIG
-
-
-def test_given_a_download_left_early_when_closed_then_the_reply_is_closed_and_the_receiving_thread_ends():
-    import threading
-
-    class Client(FakeClient):
-        closed = False
-
-        @contextmanager
-        def stream(self, path, headers, read_timeout):
-            try:
-                yield self.replies.pop(0)
-            finally:
-                Client.closed = True
-
-    response = Response(200, BIG)
-    response.raw = raw = GatedRaw(BIG, hold_at=4096)
-    stream = ExportFile(Client([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json", len(BIG))
-    assert stream.read1()
-    readers = [thread for thread in threading.enumerate() if thread.name == "marketo-export-download"]
-    stream.close()
-    assert Client.closed and raw.shut  # the read in progress was ended before the reply was closed
-    for thread in readers:
-        assert not thread.is_alive()
-    assert raw.position <= 4096 + 1024
-
-
-def test_given_a_connection_that_breaks_when_read_ahead_then_every_byte_before_the_break_is_taken_then_it_resumes():
-    client = FakeClient([Reply(Response(200, BIG, break_after=70_001), None, OK), Reply(Response(206, BIG[70_001:], start=70_001), None, OK)])
-    body, stream = read_all(client, size=len(BIG), checksum="sha256:" + hashlib.sha256(BIG).hexdigest())
-    assert body == BIG and client.ranges == [None, "bytes=70001-"] and client.backoffs == ["network"]
-
-
 class LocalServer:
     """A real HTTP/1.1 server on 127.0.0.1: the export file in 64 KB writes ``pace`` seconds apart
     (``stall_after`` bytes, then nothing until ``release`` is set), and a JSON reply at any other path; it notes which connection
@@ -270,7 +186,6 @@ class LocalServer:
 @pytest.mark.parametrize("stall", [False, True], ids=["flowing", "stalled"])
 def test_given_a_real_connection_when_a_download_is_left_early_then_it_closes_at_once_and_the_next_call_gets_a_clean_connection(stall):
     import logging
-    import threading
     import time
 
     from source_marketo.components.budget import CallRateLimiter, DailyCallBudget
@@ -287,11 +202,10 @@ def test_given_a_real_connection_when_a_download_is_left_early_then_it_closes_at
         taken = 0
         while taken < 512 * 1024:
             taken += len(stream.read1())
-        time.sleep(0.2)  # the thread is inside its next read (stalled) or at the read-ahead limit
+        time.sleep(0.2)
         started = time.monotonic()
         stream.close()
         assert time.monotonic() - started < 5  # not the stall, nor the 30 s read timeout
-        assert not [thread for thread in threading.enumerate() if thread.name == "marketo-export-download"]
         reply = client.get("/rest/v1/activities/types.json")  # the same session: never the half-read connection
         assert reply.envelope is not None and reply.envelope.success
         (file_port, _), (next_port, _) = server.served

@@ -18,10 +18,7 @@ import hashlib
 import io
 import itertools
 import re
-import socket
-import threading
-from collections import deque
-from typing import Deque, Iterator, Optional, Union
+from typing import Iterator, Optional
 
 import requests
 import urllib3
@@ -30,8 +27,6 @@ from source_marketo.components.client import MarketoClient
 from source_marketo.components.errors import Action, Decision, classify_export_body
 
 CHUNK_SIZE = 1 << 20
-READ_AHEAD_BYTES = 16 << 20  # received ahead of the parser at most: the network and the CPU overlap
-JOIN_SECONDS = 10.0  # for the receiving thread to end once its read was shut (it ends at once)
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError)
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-")
 
@@ -82,11 +77,6 @@ class ExportFile(io.BufferedIOBase):
             return b"".join(self._chunks)
         return self.read1(size)
 
-    def close(self) -> None:
-        if not self.closed:
-            self._chunks.close()  # ends a download left early: its connection and its read-ahead thread go now
-        super().close()
-
     def _download(self) -> Iterator[bytes]:
         attempt = 0
         while True:
@@ -119,16 +109,16 @@ class ExportFile(io.BufferedIOBase):
             self._whole_file_next = False
             skip = offset - starts_at  # bytes already taken (all of them when the server ignored Range)
             try:
-                with _ReadAhead(response.raw) as chunks:
-                    head = _head(chunks)  # enough of the body to tell a page from the file
-                    refused = classify_export_body(response.status_code, response.headers.get("Content-Type", ""), head if starts_at == 0 else b"", self._path)
-                    if refused is not None:
-                        return refused
-                    for chunk in itertools.chain([head], chunks):
-                        if skip:
-                            chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
-                        if chunk:
-                            yield self._take(chunk)
+                chunks = _chunks(response)
+                head = _head(chunks)  # enough of the body to tell a page from the file
+                refused = classify_export_body(response.status_code, response.headers.get("Content-Type", ""), head if starts_at == 0 else b"", self._path)
+                if refused is not None:
+                    return refused
+                for chunk in itertools.chain([head], chunks):
+                    if skip:
+                        chunk, skip = chunk[skip:], max(skip - len(chunk), 0)
+                    if chunk:
+                        yield self._take(chunk)
             except _STREAM_ERRORS as error:
                 return Decision(Action.RETRY, f"the download of {self._path} broke off after {self.received} bytes ({type(error).__name__})", "network")
         if self._expected_size is not None and self.received < self._expected_size:
@@ -151,89 +141,15 @@ class ExportFile(io.BufferedIOBase):
             raise ExportCorrupt(f"{self._path}: SHA-256 {self._sha256.hexdigest()} differs from Marketo's fileChecksum {self._expected_checksum}")
 
 
-class _ReadAhead:
-    """The body of one reply as it arrives, received by a thread up to READ_AHEAD_BYTES ahead of the
-    reader, so that waiting on the network overlaps with parsing what came before.
-
-    Each chunk is what had arrived, up to CHUNK_SIZE (``iter_content`` would wait to fill a whole chunk,
-    and a stalled connection would hold back what it had). The thread only receives: an error it meets
-    (a read timeout, a dropped connection) is raised to the reader after every byte received before it,
-    so retries, ``Range`` resumes and back-offs stay with the reader, as without the thread.
-    """
-
-    def __init__(self, raw) -> None:
-        self._raw = raw
-        self._limit = READ_AHEAD_BYTES
-        self._items: Deque[Union[bytes, BaseException]] = deque()
-        self._held = 0  # bytes received and not yet taken
-        self._stopped = False  # the reader left: the thread stops at its next chunk
-        self._turn = threading.Condition()
-        self._thread = threading.Thread(target=self._receive, name="marketo-export-download", daemon=True)
-
-    def __enter__(self) -> "_ReadAhead":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        with self._turn:
-            self._stopped = True
-            self._turn.notify_all()
-        if self._thread.is_alive():
-            # The reader left before the end (a failed lane, a stop): the client closes the reply next, and
-            # urllib3's reply must not be closed while the thread is inside a read of it (that read would hand
-            # the half-read connection back to the pool, and a close waits for a stalled read to time out).
-            # Shutting the socket for reading ends that read at once; the thread then takes nothing more.
-            _shut_for_reading(self._raw)
-            self._thread.join(JOIN_SECONDS)
-
-    def _receive(self) -> None:
-        while True:
-            try:
-                item: Union[bytes, BaseException] = self._raw.read1(CHUNK_SIZE)
-            except BaseException as error:  # handed to the reader, which decides (network errors are retried)
-                item = error
-            with self._turn:
-                while self._held >= self._limit and not self._stopped:
-                    self._turn.wait()
-                if self._stopped:
-                    return
-                self._items.append(item)
-                if isinstance(item, bytes):
-                    self._held += len(item)
-                self._turn.notify_all()
-            if not isinstance(item, bytes) or not item:
-                return
-
-    def __iter__(self) -> "_ReadAhead":
-        return self
-
-    def __next__(self) -> bytes:
-        with self._turn:
-            while not self._items:
-                self._turn.wait()
-            item = self._items[0]
-            if not isinstance(item, bytes):
-                raise item  # the end and an error stay first in line: asking again gives them again
-            if not item:
-                raise StopIteration
-            self._items.popleft()
-            self._held -= len(item)
-            self._turn.notify_all()
-        return item
-
-
-def _shut_for_reading(raw) -> None:
-    """End a read in progress on ``raw`` (a urllib3 reply) from another thread."""
-    try:
-        shutdown = getattr(raw, "shutdown", None)  # urllib3 >= 2.3
-        if shutdown is not None:
-            shutdown()
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """What has arrived, up to CHUNK_SIZE at a time: a stalled connection loses nothing already received
+    (``iter_content`` would wait to fill a whole chunk before handing any of it over)."""
+    raw = response.raw
+    while True:
+        chunk = raw.read1(CHUNK_SIZE)
+        if not chunk:
             return
-        sock = getattr(getattr(raw, "connection", None), "sock", None)
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RD)
-    except (OSError, ValueError, RuntimeError):
-        pass  # already closed: no read can be in progress
+        yield chunk
 
 
 def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
