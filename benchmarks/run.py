@@ -110,13 +110,15 @@ def summarize(result: RunResult) -> dict:
            "calls_by_endpoint": result.calls_by_endpoint, "jobs_created": len(result.jobs),
            "export_rows": result.export_rows, "export_mb": result.export_bytes / MB, "emulator_cpu_s": result.emulator_cpu_s,
            "import_s": result.probe.get("import_s"), "hot_wall_s": result.hot_wall_s, "hot_cpu_s": result.hot_cpu_s,
-           "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
+           "service_wall_s": result.service_wall_s, "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
            "windows": [job["request"]["filter"] for job in result.jobs], "rss_trace": result.probe.get("rss_trace") or [],
            "job_list": [{"filter": job["request"]["filter"], "status": job["status"], "records": job.get("records"),
                          "bytes": job.get("bytes"), "timeline": job.get("timeline"), "fields": job["request"].get("fields"),
                          "activity_type_ids": job["request"].get("activityTypeIds")} for job in result.jobs],
            "files": result.probe.get("files") or []}
     row["hot_rps"] = result.hot_rows / result.hot_wall_s if result.hot_wall_s > 0 else None
+    net = result.hot_wall_s - result.service_wall_s  # the file's own work: download, CSV, records out
+    row["hot_rps_net"] = result.hot_rows / net if net > 0 else None
     return row
 
 
