@@ -6,11 +6,12 @@ Marketo (marketo-api.md 4.6, 6.2): ``POST /bulk/v1/program/members/export/create
 ``programs/members/describe.json`` (custom program member fields included). The jobs share the
 2 processing / 10 queued slots and the day's export megabytes with leads and activities.
 
-A sync is a *pass* over every program, one export per group of ten: the first sync (or one more
-than 31 days behind) exports every member of the group; the next ones only the members updated
-since the cursor (less the lookback). The pass is kept in state (its window, the programs done,
-the exports made), so a sync that stops continues it; the cursor moves to the pass's end once every
-program is in. Without the ``updatedAt`` filter (1035), every pass exports every member: correct,
+A sync is a *pass* over every program, one export per group of ten: the first sync (or one whose
+window, the lookback included, would pass 31 days) exports every member of the group; the next ones
+only the members updated since the cursor (less the lookback), except for programs no completed pass
+had (``known_programs``), which go whole. The pass is kept in state (its window, the programs done,
+the exports made), so a sync that stops continues it, over the programs there are then; the cursor
+moves to the pass's end once every program is in. Without the ``updatedAt`` filter (1035), every pass exports every member: correct,
 and as costly as the first sync, each time (docs/behavior.md says so).
 """
 
@@ -20,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
+from source_marketo.components.budget import LimitReached
 from source_marketo.components.bulk.context import BulkContext
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
@@ -67,19 +69,32 @@ class ProgramMembersLane:
         self.export_fields = tuple(dict.fromkeys(["leadId", "updatedAt"] + [source for _, source, _ in self.columns if source and source != "programId"]))
         self.bytes_per_program = _positive(state.get("bytes_per_program"))
         self.programs = sorted(set(program_ids))
+        known = state.get("known_programs")
+        # The programs every member of which is in the destination (a completed pass had them); None: not
+        # noted (a state from before this was kept), taken as all of them.
+        self.known: Optional[set] = {int(p) for p in known if str(p).isdigit()} if isinstance(known, list) else None
         saved = state.get("pass") if isinstance(state.get("pass"), Mapping) else {}
         self.until = parse_cursor(saved.get("until")) if saved else None
         self.since = parse_cursor(saved.get("since")) if saved else None
-        if self.until is None or not _same_programs(saved, self.programs):  # a new pass
+        if self.until is None:  # a new pass
             self.until = context.now
-            behind = self.cursor is None or self.until - self.cursor > FULL_AFTER or self.mode == MODE_FULL
-            self.since = None if behind else max(settings.start_date, self.cursor - settings.lookback)
+            since = None if self.cursor is None else max(settings.start_date, self.cursor - settings.lookback)
+            # The updatedAt filter spans 31 days at most: further behind (the lookback included), a full pass.
+            behind = since is None or self.until - since > FULL_AFTER or self.mode == MODE_FULL
+            self.since = None if behind else since
             # A cursor at or past now (a state from the future): nothing to read in this pass.
             self.done: set = set(self.programs) if self.since is not None and self.since >= self.until else set()
         else:
-            self.done = {int(p) for p in saved.get("done") or [] if str(p).isdigit()}
+            # The pass goes on over the programs there are now: one deleted since is no longer asked for, one
+            # added is asked for in this pass (whatever the list's size: a pass that takes days must end).
+            if self.since is not None and self.until - self.since > FULL_AFTER:
+                self.since = None  # a window Marketo refuses (1003, over 31 days): what is left goes whole
+            self.done = {int(p) for p in saved.get("done") or [] if str(p).isdigit()} & set(self.programs)
         self._saved = [entry for entry in state.get("pending_exports") or [] if isinstance(entry, Mapping)]
-        self._todo: List[int] = [p for p in self.programs if p not in self.done]  # grouped as they are handed out
+        # New to this pass's filter: programs no completed pass had (one created, or one the API user can
+        # see only now), exported whole, since their members' updates may be older than the window.
+        self._fresh = set() if self.since is None or self.known is None else set(self.programs) - self.known
+        self._todo: List[int] = sorted((p for p in self.programs if p not in self.done), key=lambda p: (p in self._fresh, p))
         self._pending: List[Dict[str, Any]] = []
 
     # --- the Lane protocol ------------------------------------------------------------------
@@ -100,7 +115,9 @@ class ProgramMembersLane:
         """The next programs, ten at most: as many as what is left of the day's budget holds."""
         if not self._todo:
             return None
-        for size in range(min(GROUP, len(self._todo)), 0, -1):
+        fresh = self._todo[0] in self._fresh
+        alike = next((i for i, p in enumerate(self._todo) if (p in self._fresh) != fresh), len(self._todo))  # one filter a job
+        for size in range(min(GROUP, alike), 0, -1):
             spec = self._spec(tuple(self._todo[:size]))
             if self.estimate(spec) <= room.free:
                 del self._todo[:size]
@@ -113,7 +130,19 @@ class ProgramMembersLane:
         return max(int(per_program * len(spec.program_ids or ()) * share * MARGIN), MIN_ESTIMATE)
 
     def refused(self, spec: ExportSpec, decision: Decision) -> Optional[List[ExportSpec]]:
-        """Without the ``updatedAt`` filter (1035): every member of the group, and full passes from now on."""
+        """Without the ``updatedAt`` filter (1035): every member of the group, and full passes from now on.
+        A program deleted since the list was read (1003 naming it "not found"): the group is asked for in
+        halves until that program is alone, and it is left out once the Asset API says it is gone."""
+        if decision.action is not Action.UNSUPPORTED_FILTER and decision.ask_for_less and _not_found(decision):
+            if len(spec.program_ids or ()) > 1:
+                return self.halves(spec)
+            gone = (spec.program_ids or (None,))[0]
+            if gone is None or not self._gone(gone):
+                return None  # the program is there: the refusal is about something else, in Marketo's words
+            self.done.add(gone)
+            self.context.runtime.logger.warning(f"Program {gone} is no longer in Marketo ({decision.reason}): it has no members to export.")
+            self._complete_if_done()
+            return []
         if decision.action is not Action.UNSUPPORTED_FILTER or not spec.filter_name:
             return None
         self.mode, self.mode_checked_at, self.since = MODE_FULL, self.context.now, None
@@ -122,6 +151,20 @@ class ProgramMembersLane:
             "exports every member of every program (ten programs a job), as the first sync does."
         )
         return [replace(spec, filter_name="")]
+
+    def _gone(self, program: int) -> bool:
+        """Whether Marketo says there is no program ``program`` (the Asset API's 702), asked once; any other
+        answer, or a failure to ask, is taken as there: a program is never left out on a guess."""
+        try:
+            reply = self.context.runtime.client.get(f"/rest/asset/v1/program/{program}.json", accept=(Action.MISSING,))
+        except LimitReached:
+            raise  # a daily limit: the clean stop, as for any call
+        except Exception:  # noqa: BLE001 - the lane then stops with Marketo's refusal, which says more
+            return False
+        if reply.decision.action is Action.MISSING:
+            return True
+        envelope = reply.envelope
+        return envelope is not None and (envelope.no_assets_found or not envelope.result)
 
     def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
         programs = spec.program_ids or ()
@@ -140,8 +183,12 @@ class ProgramMembersLane:
             # estimate below a program's size would overrun it.
             self.bytes_per_program = max(job.file_size / len(programs) * (2 if len(programs) > 1 else 1), self.bytes_per_program or 0.0)
         self.done.update(programs)
+        self._complete_if_done()
+
+    def _complete_if_done(self) -> None:
         if self.done >= set(self.programs):
             self.cursor = max(filter(None, [self.cursor, self.until]))
+            self.known = set(self.programs)  # every member of each is in: the next passes may filter them
 
     def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
         self._pending = [{"program_ids": list(job.spec.program_ids or ()), "export_id": job.export_id, "key": job.spec.key}
@@ -164,6 +211,8 @@ class ProgramMembersLane:
         if not complete:
             state["pass"] = {"since": cursor_text(self.since) if self.since else None, "until": cursor_text(self.until),
                              "programs": len(self.programs), "done": sorted(self.done)}
+        if self.known is not None:
+            state["known_programs"] = sorted(self.known)
         if self.bytes_per_program is not None:
             state["bytes_per_program"] = round(self.bytes_per_program)
         if self.mode_checked_at is not None:
@@ -172,7 +221,7 @@ class ProgramMembersLane:
 
     def _spec(self, programs: Tuple[int, ...]) -> ExportSpec:
         start = self.since or self.until
-        if self.since is None:
+        if self.since is None or (programs and programs[0] in self._fresh):
             return ExportSpec(KIND, Window(start, self.until), "", self.export_fields, program_ids=programs)
         return ExportSpec(KIND, Window(start, self.until), "updatedAt", self.export_fields, program_ids=programs)
 
@@ -186,8 +235,11 @@ class ProgramMembersLane:
         return wanted
 
 
-def _same_programs(saved: Mapping[str, Any], programs: List[int]) -> bool:
-    return saved.get("programs") == len(programs)
+def _not_found(decision: Decision) -> bool:
+    """A 1003 that may name a program Marketo does not have (the wording is unconfirmed: the program is
+    then looked up before it is left out)."""
+    reason = (decision.reason or "").lower()
+    return "not found" in reason or "does not exist" in reason
 
 
 def _positive(value: Any) -> Optional[float]:
