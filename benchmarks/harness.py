@@ -92,16 +92,18 @@ class Emulator:
         return times.user + times.system
 
     def snapshot(self) -> dict:
-        return {"journal": len(self.admin("/_emulator/journal")), "jobs": {job["exportId"] for job in self.admin("/_emulator/jobs")},
-                "cpu_s": self.cpu_s()}
+        """Where the journal, the job list and the emulator's CPU stand, after waiting for a quiet rate window."""
+        journal = self.admin("/_emulator/journal")
+        self.quiet_rate_window(journal)  # no call is made while it waits: the journal read stays current
+        return {"journal": len(journal), "jobs": {job["exportId"] for job in self.admin("/_emulator/jobs")}, "cpu_s": self.cpu_s()}
 
     RATE_WINDOW_S = 20.0  # the emulator's 100 calls per 20 s (Marketo's)
 
-    def quiet_rate_window(self) -> float:
+    def quiet_rate_window(self, journal: List[dict]) -> float:
         """Wait until no call counted before now (discover, the sync before, another family's calls) is still in
         Marketo's 20 s rate window, so a measured sync starts with the window to itself, as a scheduled sync on
         an instance of its own would; else it may meet a 606 that another client caused. Returns the seconds waited."""
-        counted = [entry["time"] for entry in self.admin("/_emulator/journal") if entry.get("counted")]
+        counted = [entry["time"] for entry in journal if entry.get("counted")]
         if not counted:
             return 0.0
         since = (self.now() - parse_iso(counted[-1])).total_seconds()  # journal times are to the second
@@ -190,7 +192,6 @@ def run_connector(emulator: Emulator, workdir: Path, name: str, config: dict, ca
     if state is not None:
         paths["state"].write_text(json.dumps(state))
         command += ["--state", str(paths["state"])]
-    emulator.quiet_rate_window()
     before = emulator.snapshot()
     with open(folder / "stderr.txt", "w") as stderr, open(os.devnull, "w") as devnull:
         started = time.perf_counter()

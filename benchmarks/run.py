@@ -521,14 +521,14 @@ def main() -> int:
         if "program-members" in families:
             program_member_scenarios(args, workdir, results)
     finally:
-        results["total_s"] = time.perf_counter() - started
+        results["total_s"] = total_s = time.perf_counter() - started
         strip_journals(results)
         if args.merge:
             results = merged(json.loads(raw.read_text()) if raw.exists() else None, results, families)
         raw.parent.mkdir(parents=True, exist_ok=True)
         raw.write_text(json.dumps(results, indent=1, default=str))
         report.write(results, out)
-        log(f"done in {results['total_s'] / 60:.1f} min; report {out}, raw results {raw}, work files {workdir}")
+        log(f"done in {total_s / 60:.1f} min; report {out}, raw results {raw}, work files {workdir}")
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0

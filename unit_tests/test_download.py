@@ -2,14 +2,20 @@
 checks, 404, and NUL bytes removed after the checksum (which counts the bytes as served)."""
 
 import hashlib
+import logging
+import threading
+import time
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from source_marketo.components.budget import CallRateLimiter, DailyCallBudget
 from source_marketo.components.bulk.download import ExportCorrupt, ExportFile, ExportGone
-from source_marketo.components.client import Reply
+from source_marketo.components.client import MarketoClient, Reply, RetryPolicy
 from source_marketo.components.errors import Action, Decision
+from unit_tests.helpers import FakeClock, FakeTokens
 
 OK = Decision(Action.OK, "ok")
 
@@ -135,10 +141,6 @@ class LocalServer:
     (client port) served each request."""
 
     def __init__(self, body: bytes, stall_after=None, pace=0.0):
-        import threading
-        import time
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         self.release, self.served = threading.Event(), []
         server = self
 
@@ -185,13 +187,6 @@ class LocalServer:
 
 @pytest.mark.parametrize("stall", [False, True], ids=["flowing", "stalled"])
 def test_given_a_real_connection_when_a_download_is_left_early_then_it_closes_at_once_and_the_next_call_gets_a_clean_connection(stall):
-    import logging
-    import time
-
-    from source_marketo.components.budget import CallRateLimiter, DailyCallBudget
-    from source_marketo.components.client import MarketoClient, RetryPolicy
-    from unit_tests.helpers import FakeClock, FakeTokens
-
     body = b"id,name\n" + b"".join(b"%d,name %d\n" % (i, i) for i in range(400_000))  # ~6 MB
     server = LocalServer(body, stall_after=(1 << 20) if stall else None, pace=0.0 if stall else 0.01)  # flowing: ~6 MB/s, still coming
     try:

@@ -11,8 +11,9 @@ window, the lookback included, would pass 31 days) exports every member of the g
 only the members updated since the cursor (less the lookback), except for programs no completed pass
 had (``known_programs``), which go whole. The pass is kept in state (its window, the programs done,
 the exports made), so a sync that stops continues it, over the programs there are then; the cursor
-moves to the pass's end once every program is in. Without the ``updatedAt`` filter (1035), every pass exports every member: correct,
-and as costly as the first sync, each time (docs/behavior.md says so).
+moves to the pass's end once every program is in. Without the ``updatedAt`` filter (1035), every
+pass exports every member: correct, and as costly as the first sync, each time (docs/behavior.md
+says so).
 """
 
 from __future__ import annotations
