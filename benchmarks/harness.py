@@ -36,14 +36,15 @@ class Emulator:
     """The bundled emulator in its own process (so its CPU is measured apart from the connector's)."""
 
     def __init__(self, workdir: Path, name: str, leads: int, activities: int, rows_per_second: float,
-                 status_refresh: float, asset_scale: float = 1.0, extra: Sequence[str] = ()) -> None:
+                 status_refresh: float, asset_scale: float = 1.0, extra: Sequence[str] = (), fixed_seconds: float = 0.0) -> None:
         self.name = name
         self.leads, self.activities, self.asset_scale = leads, activities, asset_scale
         self.export_dir = workdir / f"exports-{name}"
         self.export_dir.mkdir(parents=True, exist_ok=True)
         self.command = [PYTHON, str(HERE / "emulator_proc.py"), "--port", "0", "--seed", "42",
                         "--leads", str(leads), "--activities", str(activities),
-                        "--job-progression", f"rows:{rows_per_second:g}", "--status-refresh-seconds", f"{status_refresh:g}",
+                        "--job-progression", (f"fixed:{fixed_seconds:g},rows:{rows_per_second:g}" if fixed_seconds else f"rows:{rows_per_second:g}"),
+                        "--status-refresh-seconds", f"{status_refresh:g}",
                         "--daily-export-mb", "1000000", "--daily-call-quota", "100000000",
                         "--export-dir", str(self.export_dir), "--asset-scale", f"{asset_scale:g}", *extra]
         self.process: Optional[subprocess.Popen] = None
@@ -149,6 +150,11 @@ class RunResult:
         return sum(f.get("service_wall_s", 0.0) for f in self.probe.get("files", []))
 
     @property
+    def rate_wait_s(self) -> float:
+        """Of hot_wall_s: waits for the client's call-rate window (100 calls / 20 s), opening downloads included."""
+        return sum(f.get("rate_wait_s", 0.0) for f in self.probe.get("files", []))
+
+    @property
     def hot_cpu_s(self) -> float:
         return sum(f["cpu_s"] for f in self.probe.get("files", []))
 
@@ -233,6 +239,17 @@ def run_baseline(stream: str, files: List[Path], options: Sequence[str] = ()) ->
     if not files:
         return {"rows": 0, "bytes": 0, "wall_s": 0.0, "cpu_s": 0.0}
     out = subprocess.run([PYTHON, str(HERE / "baseline.py"), "--stream", stream, *options, *files], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_connector_offline(schema: dict, files: List[Path], workdir: Path) -> dict:
+    """benchmarks/connector_offline.py on ``files``: the connector's per-record path, read from disk like the baseline."""
+    files = [str(path) for path in files if path.exists()]
+    if not files:
+        return {"rows": 0, "bytes": 0, "wall_s": 0.0, "cpu_s": 0.0}
+    path = workdir / "offline-schema.json"
+    path.write_text(json.dumps(schema))
+    out = subprocess.run([PYTHON, str(HERE / "connector_offline.py"), "--schema", str(path), *files], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

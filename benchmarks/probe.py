@@ -6,9 +6,11 @@
   lines written to stdout) is recorded per export id: the hot path, without start-up and job waits;
   the scheduler's servicing between a file's batches (status polls of the other jobs, enqueues,
   creates, and any wait for the call-rate window) is timed apart, as ``service_wall_s`` / ``service_cpu_s``;
+  so is every wait for the client's own call-rate window (100 calls / 20 s) during a file's read, opening its
+  download included, as ``rate_wait_s``;
 * optionally the whole run is profiled with cProfile.
 
-The connector's code is not modified: two generator methods are wrapped with a timer, and the
+The connector's code is not modified: three methods are wrapped with a timer, and the
 entrypoint's ``launch`` loop (five lines in source_marketo/run.py) is repeated here with the side file.
 
 Usage: python benchmarks/probe.py --side SIDE.jsonl [--profile OUT.prof] -- read --config C --catalog K [--state S]
@@ -38,23 +40,35 @@ def main() -> None:
 
     from airbyte_cdk.logger import PRINT_BUFFER
     from source_marketo import run as entry
+    from source_marketo.components import budget
     from source_marketo.components.bulk import scheduler
 
     imported = time.perf_counter()
     files = []
 
     serviced = [0.0, 0.0]  # wall, CPU seconds in ExportScheduler._service so far
+    rate_waited = [0.0]  # wall seconds in CallRateLimiter._wait_for_window so far (the call-rate window)
 
     def timed(method):
         """Around the scheduler's reading of one completed export: download, CSV, conversion, RECORD lines out."""
         def wrapper(self, state, job):
-            wall, cpu, service_wall, service_cpu = time.perf_counter(), time.process_time(), *serviced
+            wall, cpu, service_wall, service_cpu, rate_wait = time.perf_counter(), time.process_time(), *serviced, rate_waited[0]
             try:
                 yield from method(self, state, job)
             finally:
                 files.append({"export_id": job.export_id, "kind": "census" if job.spec.census else job.spec.kind,
                               "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
-                              "service_wall_s": serviced[0] - service_wall, "service_cpu_s": serviced[1] - service_cpu})
+                              "service_wall_s": serviced[0] - service_wall, "service_cpu_s": serviced[1] - service_cpu,
+                              "rate_wait_s": rate_waited[0] - rate_wait})
+        return wrapper
+
+    def rate_timed(method):
+        def wrapper(self):
+            wall = time.perf_counter()
+            try:
+                return method(self)
+            finally:
+                rate_waited[0] += time.perf_counter() - wall
         return wrapper
 
     def service_timed(method):
@@ -69,6 +83,7 @@ def main() -> None:
 
     scheduler.ExportScheduler._batches = timed(scheduler.ExportScheduler._batches)
     scheduler.ExportScheduler._service = service_timed(scheduler.ExportScheduler._service)
+    budget.CallRateLimiter._wait_for_window = rate_timed(budget.CallRateLimiter._wait_for_window)
 
     side = open(options.side, "w")
 
@@ -150,7 +165,10 @@ def main() -> None:
         raise
     finally:
         sys.stdout.flush()
+        import gc
+
         side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED, "connector": entry.__file__,
+                               "gc_collections": [generation["collections"] for generation in gc.get_stats()],
                                "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time(),
                                "rss_trace": samples}) + "\n")
         side.close()

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from harness import (MB, PYTHON, ROOT, Emulator, RunResult, ceil_div, iso, job_slots, machine,  # noqa: E402
-                     run_baseline, run_connector)
+                     run_baseline, run_connector, run_connector_offline)
 from source_marketo.catalog import configure as configure_catalog  # noqa: E402
 
 LEADS10 = ["id", "email", "first_name", "last_name", "company", "title", "lead_score", "unsubscribed", "created_at", "updated_at"]
@@ -82,7 +82,8 @@ def make_config(emulator: Emulator, start: datetime, poll: int, types: Any = "al
 # --- one measured run ----------------------------------------------------------------------------
 
 def measure(emulator: Emulator, workdir: Path, name: str, config: dict, catalog: dict, state=None, baseline_stream: Optional[str] = None,
-            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None, fan_out: Sequence[str] = ()) -> dict:
+            profile: Optional[Path] = None, probe_args: Optional[List[str]] = None, fan_out: Sequence[str] = (),
+            offline_schema: Optional[dict] = None) -> dict:
     """One sync, then the baseline on its files (and, with ``fan_out``, the baseline writing the same records)."""
     log(f"{name}: syncing...")
     result = run_connector(emulator, workdir, name, config, catalog, state, profile, probe_args)
@@ -94,6 +95,8 @@ def measure(emulator: Emulator, workdir: Path, name: str, config: dict, catalog:
         row["baseline"] = run_baseline(baseline_stream, files)
         if fan_out:
             row["baseline_fan_out"] = run_baseline(baseline_stream, files, fan_out)
+        if offline_schema is not None:  # the connector's own path on the same files, right after the baseline
+            row["offline"] = run_connector_offline(offline_schema, files, workdir)
     row["states"] = result.states
     row["_journal"] = result.journal
     log(f"{name}: {row['records']:,} records in {row['wall_s']:.1f} s, hot path {fmt_rate(row.get('hot_rps'))}/s, "
@@ -110,12 +113,12 @@ def summarize(result: RunResult) -> dict:
            "calls_by_endpoint": result.calls_by_endpoint, "jobs_created": len(result.jobs),
            "export_rows": result.export_rows, "export_mb": result.export_bytes / MB, "emulator_cpu_s": result.emulator_cpu_s,
            "import_s": result.probe.get("import_s"), "hot_wall_s": result.hot_wall_s, "hot_cpu_s": result.hot_cpu_s,
-           "service_wall_s": result.service_wall_s, "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
+           "service_wall_s": result.service_wall_s, "rate_wait_s": result.rate_wait_s, "hot_rows": result.hot_rows, "slots": job_slots(result.jobs),
            "windows": [job["request"]["filter"] for job in result.jobs], "rss_trace": result.probe.get("rss_trace") or [],
            "job_list": [{"filter": job["request"]["filter"], "status": job["status"], "records": job.get("records"),
                          "bytes": job.get("bytes"), "timeline": job.get("timeline"), "fields": job["request"].get("fields"),
                          "activity_type_ids": job["request"].get("activityTypeIds")} for job in result.jobs],
-           "files": result.probe.get("files") or []}
+           "files": result.probe.get("files") or [], "gc_collections": result.probe.get("gc_collections")}
     row["hot_rps"] = result.hot_rows / result.hot_wall_s if result.hot_wall_s > 0 else None
     net = result.hot_wall_s - result.service_wall_s  # the file's own work: download, CSV, records out
     row["hot_rps_net"] = result.hot_rows / net if net > 0 else None
@@ -266,14 +269,17 @@ def program_member_scenarios(args, workdir: Path, results: dict) -> None:
     shape = {"programs": args.member_programs, "density": args.member_density, "leads": args.member_leads}
     extra = ["--programs", str(shape["programs"]), "--program-member-density", f"{shape['density']:g}"]
     with Emulator(workdir, f"program-members{shape['leads']}", leads=shape["leads"], activities=10_000,
-                  rows_per_second=args.rows_per_second, status_refresh=args.status_refresh, extra=extra) as emulator:
+                  rows_per_second=args.member_rows_per_second, status_refresh=args.status_refresh, extra=extra,
+                  fixed_seconds=args.member_fixed_seconds) as emulator:
         log(f"emulator with {shape['programs']} programs, {shape['leads']:,} leads, density {shape['density']:g} up in {emulator.build_s:.1f} s")
-        results["program_member_shape"] = {**shape, **member_counts(shape)}
+        results["program_member_shape"] = {**shape, **member_counts(shape), "rows_per_second": args.member_rows_per_second,
+                                           "fixed_seconds": args.member_fixed_seconds}
         config = make_config(emulator, emulator.anchor() - timedelta(days=HISTORY_DAYS + 15), args.poll)
         streams = discover(emulator, config, workdir)
         catalog = configured(streams, ["program_members"])
         for repeat in range(args.breadth_repeats):
-            row = measure(emulator, workdir, f"program-members-{repeat}", config, catalog, baseline_stream="program_members")
+            row = measure(emulator, workdir, f"program-members-{repeat}", config, catalog, baseline_stream="program_members",
+                          offline_schema=catalog["streams"][0]["stream"]["json_schema"])
             row.pop("states", None)
             results.setdefault("program_members", []).append({"size": row["export_rows"], "repeat": repeat, "full": row})
         if args.profile:
@@ -440,6 +446,12 @@ def main() -> int:
     parser.add_argument("--breadth-repeats", type=int, default=2, help="runs of each per-type / program-members sync")
     parser.add_argument("--member-programs", type=int, default=MEMBER_SHAPE["programs"], help="programs for --only program-members")
     parser.add_argument("--member-density", type=float, default=MEMBER_SHAPE["density"], help="the emulator's --program-member-density")
+    parser.add_argument("--member-rows-per-second", type=float, default=5_000,
+                        help="export speed for --only program-members, rows/s per job (with --member-fixed-seconds; at "
+                             "20,000 and no fixed cost its 30 jobs end faster than 100 calls / 20 s can create, enqueue, "
+                             "poll and download them, and the hot path waits for the call-rate window)")
+    parser.add_argument("--member-fixed-seconds", type=float, default=3.0,
+                        help="seconds every program member job takes before its rows count (Marketo: a minute or more)")
     parser.add_argument("--member-leads", type=int, default=None, help=f"leads for --only program-members (default {MEMBER_SHAPE['leads']:,}: ~1M members)")
     parser.add_argument("--merge", action="store_true",
                         help="with --only per-type / program-members: keep the other families' results saved in --json, replace these")
