@@ -6,8 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integration_tests.harness import emulator_config
-from integration_tests.test_faults import TYPES, assert_matches_truth, per_chicago_day, sync_until_complete
+from integration_tests.harness import configured_catalog, emulator_config, run
+from integration_tests.bulk_expectations import expected_leads
+from integration_tests.test_bulk_streams import assert_leads_match, leads_schema
+from integration_tests.test_faults import TYPES, assert_matches_truth, next_chicago_midnight, per_chicago_day, sync_until_complete
 from source_marketo.components.types import format_datetime
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
@@ -67,3 +69,58 @@ def test_given_activity_types_kept_90_days_when_a_first_sync_starts_years_back_t
     assert exported == truth and truth
     activity_jobs = [job for job in emulator.jobs if job["kind"] == "activities"]
     assert len(activity_jobs) <= 5, [job["request"]["filter"]["createdAt"] for job in activity_jobs]  # ~95 days in 30-day windows, not 25
+
+
+MB = 1024 * 1024
+
+
+def burst_before_the_sync(factory, burst_seconds):
+    """6,000 leads over 150 days, 4,000 of them updated within ``burst_seconds`` two hours before a first
+    sync under a 1 MB daily export cap (a mass update: about 2.2 MB of leads in that burst)."""
+    begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
+    emulator = factory(leads=6000, activities=80000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
+    burst = format_datetime(emulator.clock.now().replace(microsecond=0))
+    emulator.tick(seconds=burst_seconds, new_leads=0, updated_leads=4000, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=0)
+    emulator.clock.advance(2 * 3600)
+    return emulator, emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins)), burst
+
+
+def mb_per_day(emulator):
+    return per_chicago_day((job["finishedAt"], job["bytes"] or 0) for job in emulator.jobs
+                           if job["clientId"] == emulator.client_id and job["status"] == "Completed")
+
+
+@pytest.mark.parametrize("burst_seconds", [3600, 600], ids=["an hour", "ten minutes"])
+def test_given_a_burst_of_updates_under_a_small_cap_when_backfilled_then_no_day_goes_over_it_and_it_ends_in_as_many_days_as_the_data_needs(marketo_emulator_factory, burst_seconds):
+    # Found by a review: the rate learned inside the burst made the census look too dear, so windows were cut
+    # from that rate and a day went 1.5 MB over a cap of 1 (an hour); then every later day stopped at once
+    # without exporting, for good; the lookback made each resumed day export the burst's densest hour again;
+    # and a census the run stopped inside was forgotten overnight, so the next day exported the burst blind
+    # (ten minutes: 1.45 MB in a day).
+    emulator, config, _ = burst_before_the_sync(marketo_emulator_factory, burst_seconds)
+    outputs, catalog = sync_until_complete(emulator, config, streams=["leads"], max_runs=5)  # ~3.3 MB: 4 days, and one to spare
+    per_day = mb_per_day(emulator)
+    assert max(per_day.values()) <= MB, per_day
+    assert_leads_match(emulator, [r for output in outputs for r in output.records("leads")], leads_schema(catalog), config["start_date"])
+
+
+def test_given_one_minute_holding_more_than_a_days_cap_when_backfilled_then_the_stream_says_to_raise_it_instead_of_going_over(marketo_emulator_factory):
+    emulator, config, burst = burst_before_the_sync(marketo_emulator_factory, 60)  # ~2.2 MB within one minute
+    catalog = configured_catalog(run("discover", config).catalog, ["leads"])
+    state, messages, records = None, [], []
+    for _ in range(5):
+        output = run("read", config, catalog, state=state)
+        records += output.records("leads")
+        state = output.latest_state() or state
+        messages = [error["message"] for error in output.errors]
+        if output.failure is None or not all("Stopped cleanly" in message for message in messages):
+            break
+        emulator.clock.advance(next_chicago_midnight(emulator))
+    assert any("more than a whole day's export cap holds; raise the daily bulk export limit" in message for message in messages), messages
+    per_day = mb_per_day(emulator)
+    assert max(per_day.values()) <= MB, per_day  # it had exported 1.51 MB in one day
+    # Only that minute is left out: every lead last updated before the burst is in (the stop had come days
+    # before it, where no minute holds a day's cap).
+    before = {lead_id for lead_id, row in expected_leads(emulator, leads_schema(catalog), config["start_date"]).items()
+              if row["updated_at"] < burst}
+    assert before and before <= {r["id"] for r in records}, len(before - {r["id"] for r in records})

@@ -251,3 +251,35 @@ def test_given_a_census_when_counting_rows_then_minutes_and_bounds_are_exact():
 def test_given_a_job_running_in_the_other_slot_when_the_next_is_sized_then_it_may_take_all_that_is_free():
     alone, beside = room(left=50 * MB, reserved=10 * MB), Room(left_today=50 * MB, reserved=10 * MB, cap=500 * MB, in_flight=1, running=1)
     assert alone.share == 25 * MB and beside.share == 40 * MB  # half of the day alone (so a second can run); beside one, the rest
+
+
+def test_given_a_run_stopping_inside_a_census_when_the_state_is_read_again_then_the_next_plan_cuts_from_the_same_counts():
+    from source_marketo.components.bulk.windows import plan_numbers, plan_state
+    windows = plan(learned=1.0, bytes_per_row=1000.0)
+    windows.census = census(START, [(60, 100), (24 * 60 * 20, 900)])
+    first = windows.next_window(room(left=700_000, cap=700_000))  # day 0's rows; the dense minute of day 20 is left
+    saved = plan_state(windows)
+    assert saved["census"]["start"] == "2026-01-20T23:59:59Z" and saved["census"]["rows"] == [900]
+    again = plan(start=first.end, learned=1.0, bytes_per_row=1000.0, **{k: v for k, v in plan_numbers(saved).items() if k not in ("learned", "bytes_per_row")})
+    assert again.census is not None and again.census.covers(first.end)
+    assert again.next_window(room(left=700_000, cap=700_000)) is Hold.NEVER  # the counts, not the tiny learned rate
+    # Without the census kept, the learned rate (1 byte a day) would have sent the dense minute out blind.
+    blind = plan(start=first.end, learned=1.0, bytes_per_row=1000.0)
+    assert isinstance(blind.next_window(room(left=700_000, cap=700_000)), Window)
+
+
+def test_given_a_long_census_when_kept_in_the_state_then_only_its_first_minutes_are_and_its_span_ends_after_them():
+    from source_marketo.components.bulk.census import KEPT_MINUTES, from_state, to_state
+    counted = census(START, [(m, 1) for m in range(KEPT_MINUTES + 10)])
+    kept = from_state(to_state(counted, START))
+    assert len(kept.minutes) == KEPT_MINUTES and kept.span.end == START + timedelta(minutes=KEPT_MINUTES, seconds=-1)
+    assert kept.rows(START, kept.span.end) == KEPT_MINUTES  # the last minute kept counts in full
+
+
+def test_given_a_census_in_the_state_that_is_not_in_its_shape_when_read_then_it_is_dropped():
+    from source_marketo.components.bulk.census import from_state
+    good = {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z", "minutes": [29440800], "rows": [3]}
+    assert from_state(good) is not None
+    for bad in (None, "x", {**good, "rows": [3, 4]}, {**good, "minutes": [2, 1], "rows": [1, 1]}, {**good, "rows": [-1]},
+                {**good, "start": None}, {**good, "end": "2025-01-01T00:00:00Z"}, {**good, "minutes": ["a"]}):
+        assert from_state(bad) is None, bad

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import Window
@@ -72,6 +72,44 @@ def read_census(rows: ExportRows, column: str, span: Window) -> Census:
     for minute in minutes:
         prefix.append(prefix[-1] + counts[minute])
     return Census(span, minutes, prefix)
+
+
+KEPT_MINUTES = 500  # of a census carried in the state: its span ends after them (the next census counts on)
+
+
+def to_state(census: Census, position: datetime) -> Dict[str, Any]:
+    """What the state keeps of a census a run stopped inside: its counts from ``position`` on, for at most
+    KEPT_MINUTES minutes holding rows; the span then ends with the last minute kept."""
+    low = bisect.bisect_left(census.minutes, _minute(position))
+    minutes = census.minutes[low:low + KEPT_MINUTES]
+    rows = [census.prefix[i + 1] - census.prefix[i] for i in range(low, low + len(minutes))]
+    end = census.span.end
+    if low + KEPT_MINUTES < len(census.minutes):
+        end = min(end, EPOCH + timedelta(minutes=minutes[-1] + 1) - timedelta(seconds=1))
+    return {"start": _text(position), "end": _text(end), "minutes": minutes, "rows": rows}
+
+
+def from_state(value: Any) -> Optional[Census]:
+    """The census ``to_state`` kept, or None when there is none or it is not in that shape."""
+    if not isinstance(value, dict):
+        return None
+    minutes, rows = value.get("minutes"), value.get("rows")
+    try:
+        start, end = parse_datetime(value.get("start")), parse_datetime(value.get("end"))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if (start is None or end is None or end <= start or not isinstance(minutes, list) or not isinstance(rows, list)
+            or len(minutes) != len(rows) or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in minutes + rows)
+            or minutes != sorted(minutes)):
+        return None
+    prefix = [0]
+    for count in rows:
+        prefix.append(prefix[-1] + count)
+    return Census(Window(start, end), list(minutes), prefix)
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _minute(moment: datetime) -> int:

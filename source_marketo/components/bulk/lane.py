@@ -102,8 +102,8 @@ class PlannedLane:
         if self._census_pending:
             return Hold.WAIT  # the census says how to cut the next windows
         if self._window is None and self.census_column() and self.plan.census_due(room, self.census_risk):
-            census = replace(self._spec(self.plan.next_span(), None), fields=(self.census_column(),), census=True)
-            if self.estimate(census) <= room.free:  # a census that does not fit itself would stop the lane for the day
+            census = self._census_that_fits(room)
+            if census is not None:
                 self._census_pending = True
                 return census
         if self._window is None:
@@ -115,6 +115,19 @@ class PlannedLane:
         if not self._window_parts:
             self._window = None
         return self._spec(window, part)
+
+    def _census_that_fits(self, room: Room) -> Optional[ExportSpec]:
+        """A census of the next span, or of its first half (and so on) when the whole one would not fit
+        what is free today: windows are then cut from counted rows, never from a rate that a burst of
+        updates has inflated (going on without one overran the cap, or stopped the lane every day)."""
+        span: Optional[Window] = self.plan.next_span()
+        while span is not None:
+            census = replace(self._spec(span, None), fields=(self.census_column(),), census=True)
+            if self.estimate(census) <= room.free:
+                return census
+            halves = self.plan.split(span)
+            span = halves[0] if halves else None
+        return None
 
     def estimate(self, spec: ExportSpec) -> int:
         if spec.census:  # one short column instead of whole rows: the rows the window is estimated to hold

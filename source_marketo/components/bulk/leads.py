@@ -62,6 +62,12 @@ class LeadsLane(PlannedLane):
         self.columns = self._columns(fields, context.selected[LEADS])
         self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
         start = resume_point(settings, self.cursor)
+        planned_until = parse_cursor(state.get("planned_until"))
+        if planned_until is not None and self.cursor is not None and planned_until - self.cursor > settings.lookback:
+            # A backfill that stopped at a daily limit: the window before the cursor was exported more than a
+            # lookback after its data was written (its run began at planned_until), so the lookback would
+            # only export it again, and where that hour is dense, use up each day on it without progress.
+            start = max(self.cursor, settings.start_date)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=list(state.get("pending_exports") or []), **plan_numbers(state))
         self._pending: List[Dict[str, Any]] = []
         self.changes_rate = plan_numbers({"bytes_per_day": state.get("changes_bytes_per_day")})["learned"]
@@ -137,7 +143,8 @@ class LeadsLane(PlannedLane):
     # --- state ------------------------------------------------------------------------------
 
     def state(self) -> Dict[str, Any]:
-        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode}
+        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode,
+                                 "planned_until": cursor_text(self.plan.end)}  # where this run's plan ends: its "now"
         state.update(plan_state(self.plan))
         if self.mode_checked_at is not None:
             state["mode_checked_at"] = cursor_text(self.mode_checked_at)

@@ -84,6 +84,9 @@ class WindowPlan:
     growth: float = 1.0  # how much the learned rate rose from one window to the next (1: not rising)
     bytes_per_row: Optional[float] = None  # from finished exports, else the survey: what a census row count costs
     samples: int = 0  # finished exports the learned rate comes from (2: its growth is known too)
+    # The census the last run stopped inside (its counts from where it stopped): a dense spot ahead that
+    # the learned rate does not show is still cut from counted rows, without paying for a new census.
+    carried_census: Optional[Census] = None
     position: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -92,7 +95,7 @@ class WindowPlan:
         self._last_size: Optional[timedelta] = None
         self._margins: Dict[Window, float] = {}  # windows sized near the cap hold a larger margin
         self._estimates: Dict[Window, int] = {}  # windows cut from a census: their rows at the known row size
-        self.census: Optional[Census] = None
+        self.census: Optional[Census] = self.carried_census
 
     # --- what to export next -----------------------------------------------------------------
 
@@ -292,15 +295,18 @@ def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     """What a lane's state keeps of its plan: the learned rate, its growth, the bytes a row takes."""
     learned = _positive(state.get("bytes_per_day"))
     samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
-    return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples}
+    return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples,
+            "carried_census": census_module.from_state(state.get("census"))}
 
 
 def plan_state(plan: WindowPlan) -> Dict[str, Any]:
     if plan.learned is None:
         return {}
-    numbers = {"bytes_per_day": round(plan.learned)}
+    numbers: Dict[str, Any] = {"bytes_per_day": round(plan.learned)}
     if plan.samples >= 2:
         numbers["rate_growth"] = round(plan.growth, 3)
+    if plan.census is not None and plan.census.covers(plan.position) and plan.position < plan.end:
+        numbers["census"] = census_module.to_state(plan.census, plan.position)
     return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
 
 
