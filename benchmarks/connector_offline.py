@@ -35,7 +35,7 @@ def run(schema: dict, paths: list[str]) -> dict:
             with open(path, "rb") as binary:
                 export = ExportRows(binary, path)
                 fields = [MemberField(name, "string") for name in export.header if name != "programId"]
-                wanted = ProgramMembersLane._columns(None, fields, schema)  # the lane's columns: kinds from the schema
+                wanted = ProgramMembersLane._columns(fields, schema)  # the lane's columns: kinds from the schema
                 sink = RecordSink("program_members", raw=True)
                 for batch in emit_rows(sink, export, wanted):
                     out.write(batch.data)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gc
 import json
 import logging
 import os
@@ -165,8 +166,6 @@ def main() -> None:
         raise
     finally:
         sys.stdout.flush()
-        import gc
-
         side.write(json.dumps({"type": "BENCH_PROBE", "files": files, "import_s": imported - STARTED, "connector": entry.__file__,
                                "gc_collections": [generation["collections"] for generation in gc.get_stats()],
                                "wall_s": time.perf_counter() - STARTED, "cpu_s": time.process_time(),

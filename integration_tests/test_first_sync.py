@@ -78,10 +78,9 @@ def burst_before_the_sync(factory, burst_seconds):
     sync under a 1 MB daily export cap (a mass update: about 2.2 MB of leads in that burst)."""
     begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
     emulator = factory(leads=6000, activities=80000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
-    burst = format_datetime(emulator.clock.now().replace(microsecond=0))
     emulator.tick(seconds=burst_seconds, new_leads=0, updated_leads=4000, deleted_leads=0, merged_leads=0, new_activities=0, asset_updates=0)
     emulator.clock.advance(2 * 3600)
-    return emulator, emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins)), burst
+    return emulator, emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
 
 
 def mb_per_day(emulator):
@@ -96,7 +95,7 @@ def test_given_a_burst_of_updates_under_a_small_cap_when_backfilled_then_no_day_
     # without exporting, for good; the lookback made each resumed day export the burst's densest hour again;
     # and a census the run stopped inside was forgotten overnight, so the next day exported the burst blind
     # (ten minutes: 1.45 MB in a day).
-    emulator, config, _ = burst_before_the_sync(marketo_emulator_factory, burst_seconds)
+    emulator, config = burst_before_the_sync(marketo_emulator_factory, burst_seconds)
     outputs, catalog = sync_until_complete(emulator, config, streams=["leads"], max_runs=5)  # ~3.3 MB: 4 days, and one to spare
     per_day = mb_per_day(emulator)
     assert max(per_day.values()) <= MB, per_day
@@ -104,7 +103,7 @@ def test_given_a_burst_of_updates_under_a_small_cap_when_backfilled_then_no_day_
 
 
 def test_given_one_minute_holding_more_than_a_days_cap_when_backfilled_then_the_stream_says_to_raise_it_instead_of_going_over(marketo_emulator_factory):
-    emulator, config, _ = burst_before_the_sync(marketo_emulator_factory, 60)  # ~2.2 MB within one minute
+    emulator, config = burst_before_the_sync(marketo_emulator_factory, 60)  # ~2.2 MB within one minute
     catalog = configured_catalog(run("discover", config).catalog, ["leads"])
     state, messages = None, []
     for _ in range(5):

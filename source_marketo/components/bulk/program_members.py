@@ -226,7 +226,8 @@ class ProgramMembersLane:
             return ExportSpec(KIND, Window(start, self.until), "", self.export_fields, program_ids=programs)
         return ExportSpec(KIND, Window(start, self.until), "updatedAt", self.export_fields, program_ids=programs)
 
-    def _columns(self, fields: Sequence[MemberField], schema: Mapping[str, Any]) -> List[Tuple[str, str, str]]:
+    @staticmethod
+    def _columns(fields: Sequence[MemberField], schema: Mapping[str, Any]) -> List[Tuple[str, str, str]]:
         by_column = {column: api for api, column in member_columns(fields).items()}
         properties = schema.get("properties") or {}
         wanted = [(column, by_column.get(column, ""), schema_kind(prop)) for column, prop in properties.items()]
