@@ -2,10 +2,11 @@
 the cap), holds instead of slivers, a stop at the tail, and reuse of saved exports."""
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
-from source_marketo.components.bulk.census import Census, read_census
-from source_marketo.components.bulk.windows import MARGIN_LEARNED, MIN_WINDOW, Hold, Room, WindowPlan, saved_exports
+from source_marketo.components.bulk.census import Census, read_census, sample_bound, sample_census, samples_within
+from source_marketo.components.bulk.windows import MARGIN_LEARNED, MIN_WINDOW, Hold, Room, WindowPlan, plan_start, plan_state, saved_exports
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MB = 2**20
@@ -283,3 +284,86 @@ def test_given_a_census_in_the_state_that_is_not_in_its_shape_when_read_then_it_
     for bad in (None, "x", {**good, "rows": [3, 4]}, {**good, "minutes": [2, 1], "rows": [1, 1]}, {**good, "rows": [-1]},
                 {**good, "start": None}, {**good, "end": "2025-01-01T00:00:00Z"}, {**good, "minutes": ["a"]}):
         assert from_state(bad) is None, bad
+
+
+def test_given_a_cursor_left_far_behind_its_runs_plan_end_when_resumed_then_the_plan_starts_at_the_cursor_else_a_lookback_before_it():
+    settings = SimpleNamespace(start_date=START, lookback=timedelta(hours=1))
+    cursor = START + timedelta(days=40)
+    ran = WindowPlan(START, START + timedelta(days=100), timedelta(days=30), 1000.0, planned_until=START + timedelta(days=10))
+    assert plan_state(ran)["planned_until"] == "2026-01-11T00:00:00Z"  # nothing exported in this run was emitted: the last run's stays
+    ran.emitted_fresh = True
+    state = plan_state(ran)
+    assert state["planned_until"] == "2026-04-11T00:00:00Z"  # every lane's state keeps where its run's plan ended
+    assert "planned_until" not in plan_state(WindowPlan(START, START + timedelta(days=100), timedelta(days=30), 1000.0))
+    assert plan_start(settings, cursor, state) == cursor  # stopped mid-backfill: exported long after it was written
+    assert plan_start(settings, cursor, {"planned_until": "2026-02-10T00:30:00Z"}) == cursor - timedelta(hours=1)  # a run that got near its end
+    assert plan_start(settings, cursor, {}) == cursor - timedelta(hours=1)  # a state from before planned_until
+    assert plan_start(settings, cursor, {"planned_until": "not a time"}) == cursor - timedelta(hours=1)
+    assert plan_start(settings, START + timedelta(minutes=10), {}) == START  # never before the start date
+    assert plan_start(settings, None, state) == START
+
+
+def test_given_a_sample_bound_when_inverted_then_the_most_sampled_leads_within_it_are_found():
+    assert sample_bound(0) == 2 and sample_bound(100) == 122  # a window with no sampled lead may still hold some
+    for bound in (2, 5, 10, 99.5, 1000, 123456):
+        allowed = samples_within(bound)
+        assert sample_bound(allowed) <= bound < sample_bound(allowed + 1)
+    assert samples_within(1.9) == -1  # not even an empty window
+
+
+def test_given_a_sample_of_leads_when_windows_are_cut_then_they_hold_its_upper_bound_and_no_census_comes_while_the_next_span_fits():
+    # 300 sampled leads, each standing for 10 ids: 100 on day 1, 200 on day 50 (a mass update), 1,000 B a row
+    updated = [START + timedelta(days=1)] * 100 + [START + timedelta(days=50, minutes=m % 60) for m in range(200)] + [START - timedelta(days=1)]
+    windows = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    assert windows.sample.prefix[-1] == 300  # the lead updated before the span was exported already
+    whole = room(left=500 * MB, cap=500 * MB)
+    assert not windows.census_due(whole, 2.0)
+    first = windows.next_window(whole)
+    assert size(first) == timedelta(days=30)  # the rate (1 B a day) would have said the same; the bound holds 1,210 leads
+    assert windows.estimate(first) == int((100 + 20 + 2) * 10 * 1000.0 * 1.15)
+    tight = room(left=2 * MB, cap=2 * MB)  # the mass update's window: 200 x 10 leads, bound 2,303 x 1.15 kB = 2.6 MB
+    assert windows.census_due(tight, 2.0)  # might not fit what is left today: count it exactly
+    assert not windows.census_due(room(left=10 * MB, cap=10 * MB), 2.0)  # fits: no census, where a rate of 1 B a day x 2 would not tell
+
+
+def test_given_a_sample_whose_first_minute_is_over_a_whole_day_when_planned_then_it_stops_for_today_and_never_gives_up():
+    updated = [START + timedelta(minutes=5)] * 50  # 50 x 100 leads at 1,000 B: 5 MB, over a 1 MB day
+    windows = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 100.0, Window(START, START + timedelta(days=100))))
+    first = windows.next_window(room(left=MB, cap=MB))
+    assert first == Window(START, START + timedelta(minutes=5, seconds=-1))  # up to the dense minute
+    assert windows.next_window(room(left=MB, cap=MB)) is Hold.STOP  # only a count may say NEVER
+
+
+def test_given_a_census_created_and_not_read_when_the_run_stops_then_it_is_saved_after_the_chain_and_offered_for_reuse():
+    first = Window(START, START + timedelta(days=1))
+    span = Window(first.end, first.end + timedelta(days=30))
+    census_spec = ExportSpec("leads", span, "updatedAt", ("updatedAt",), census=True)
+    saved = saved_exports([ExportJob(spec(first), export_id="a"), ExportJob(census_spec, export_id="c")])
+    assert [(entry["export_id"], entry.get("census", False)) for entry in saved] == [("a", False), ("c", True)]
+    assert saved[1]["key"] == census_spec.key  # the lane reuses it only if it would ask the same now
+    windows = plan(saved=saved)
+    assert [job.export_id for job in windows.resumable(spec)] == ["a"]  # the chain; the census is the lane's to take
+    assert windows.saved_census == saved[1] and windows.position == span.start
+    assert saved_exports([ExportJob(spec(first), export_id="a"), ExportJob(census_spec)]) == saved[:1]  # not created: nothing to reuse
+
+
+def test_given_an_export_holding_more_leads_than_the_samples_bound_when_learned_then_the_sample_is_dropped():
+    # The sample sees the visible updatedAt (standard fields only); a mass update of a custom field moves leads it cannot see.
+    updated = [START + timedelta(days=d) for d in range(100)]  # one sampled lead a day, each for 10 ids
+    windows = plan(bytes_per_row=1000.0, sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    first = windows.next_window(room())
+    windows.learn(first, 400 * 1000, 400)  # the bound of 30 sampled days: (30 + 2 sqrt(30) + 2) x 10 = 430 leads
+    assert windows.sample is not None
+    second = windows.next_window(room())
+    windows.learn(second, 3000 * 1000, 3000)
+    assert windows.sample is None and windows.sample_dropped == second
+    assert not windows._sampled(windows.position)
+
+
+def test_given_leads_switching_to_activity_mode_when_the_evidence_by_update_is_dropped_then_windows_come_from_the_rate_again():
+    windows = plan(learned=1000.0, bytes_per_row=1000.0, sample=sample_census([START + timedelta(days=1)], 10.0, Window(START, START + timedelta(days=100))))
+    windows.census = census(START, [(60, 5)])
+    cut = windows.next_window(room(left=MB, cap=MB))
+    assert cut in windows._estimates
+    windows.drop_updated_at_evidence()
+    assert windows.census is None and windows.sample is None and windows.estimate(cut) == max(int(1000.0 * MARGIN_LEARNED * cut.days), 64 * 1024)

@@ -28,7 +28,7 @@ from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import NO_INSTANT, Edge, RecordSink, plan_columns
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey, survey_activities
-from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text, int_tuple, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text, int_tuple, parse_cursor, plan_numbers, plan_start, plan_state, resume_point, saved_exports
 from source_marketo.components.errors import Decision
 from source_marketo.components.metadata import DELETE_LEAD
 from source_marketo.components.types import rfc3339
@@ -71,8 +71,8 @@ class ActivitiesLane(PlannedLane):
         if self.grouped and all(entry == saved_groups[0] for entry in saved_groups) and isinstance(saved_through, list) and len(saved_through) == len(self.groups):
             self._ahead = {group: moment for group, moment in zip(self.groups, map(parse_cursor, saved_through)) if moment is not None}
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
-        start = min(self.cursors.values(), default=settings.start_date)
-        start = resume_point(settings, start)
+        behind = min(self.streams, key=self.cursors.__getitem__, default=None)  # the stream the windows start for
+        start = plan_start(settings, self.cursors[behind], context.input_state(behind)) if behind else settings.start_date
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=saved, **(numbers or plan_numbers({})))
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []

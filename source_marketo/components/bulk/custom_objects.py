@@ -32,7 +32,7 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.records import emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.survey import Survey
-from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.bulk.windows import Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_start, plan_state, saved_exports
 from source_marketo.components.errors import ExportFailed, MarketoRequestError, Problem, user_message
 from source_marketo.components.metadata import CustomObject
 from source_marketo.components.naming import column_names
@@ -181,7 +181,7 @@ class CustomObjectLane(PlannedLane):
         described = {field.name for field in stream.object.fields}
         wanted = [stream.object.id_field, FILTER] + [source for _, source, _ in self.columns if source]
         self.export_fields = tuple(name for name in dict.fromkeys(wanted) if name in described)
-        start = resume_point(settings, self.cursor)
+        start = plan_start(settings, self.cursor, state)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=list(state.get("pending_exports") or []), **plan_numbers(state))
         self._pending: List[Dict[str, Any]] = []
         self._begin(start)
@@ -222,7 +222,7 @@ class CustomObjectLane(PlannedLane):
 
     def state(self) -> Dict[str, Any]:
         state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "api_name": self.stream.object.api_name}
-        state.update(plan_state(self.plan))
+        state.update(plan_state(self.plan, self.cursor))
         return state
 
     def _spec(self, window: Window, part: Group = None) -> ExportSpec:

@@ -122,12 +122,15 @@ class PlannedLane:
         updates has inflated (going on without one overran the cap, or stopped the lane every day)."""
         span: Optional[Window] = self.plan.next_span()
         while span is not None:
-            census = replace(self._spec(span, None), fields=(self.census_column(),), census=True)
+            census = self._census_spec(span)
             if self.estimate(census) <= room.free:
                 return census
             halves = self.plan.split(span)
             span = halves[0] if halves else None
         return None
+
+    def _census_spec(self, span: Window) -> ExportSpec:
+        return replace(self._spec(span, None), fields=(self.census_column(),), census=True)
 
     def estimate(self, spec: ExportSpec) -> int:
         if spec.census:  # one short column instead of whole rows: the rows the window is estimated to hold
@@ -167,7 +170,23 @@ class PlannedLane:
                 lookback.append(ExportJob(self._spec(Window(again, begins), part)))
             for key in self._keys_of(part):
                 self._emitted[key] = max(self._emitted_to(key), again)
-        return lookback + jobs
+        return lookback + jobs + self._saved_census()
+
+    def _saved_census(self) -> List[ExportJob]:
+        """The census the last run created but did not read (it stopped first), when the plan resumes where
+        it begins: its file is read instead of paying for the same census again."""
+        entry = self.plan.saved_census
+        if entry is None or not self.census_column():
+            return []
+        try:
+            window = Window.from_state(entry)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return []  # not in its shape: counted again if needed
+        spec = self._census_spec(window)
+        if window.start.replace(microsecond=0) != self.plan.position.replace(microsecond=0) or entry.get("key") != spec.key:
+            return []
+        self._census_pending = True
+        return [ExportJob(spec, export_id=str(entry["export_id"]), reused=True)]
 
     def far_behind(self) -> bool:
         """More than two full windows to export: a first sync, or one long behind (worth a survey)."""
@@ -181,6 +200,9 @@ class PlannedLane:
         if self.plan.bytes_per_row is None and survey.bytes_per_row:
             self.plan.bytes_per_row = survey.bytes_per_row * 1.25  # a REST row's values, not yet a CSV row: a margin
         self.skip_to(survey.start_for(self.plan.position, self.plan.end))
+
+    def take_sample(self) -> None:
+        """Before a backfill: what the lane can learn cheaply about how its windows fill (leads.py)."""
 
     def skip_to(self, moment: datetime) -> None:
         self._skip_to(moment)
@@ -219,6 +241,8 @@ class PlannedLane:
     def _advance(self, job: ExportJob, edge: Optional[Edge] = None) -> datetime:
         """Note ``job``'s window as emitted (with the records ``edge`` saw at its end); return how far
         every part of the lane has been emitted."""
+        if not job.reused:
+            self.plan.emitted_fresh = True
         for key in self._keys_of(job.spec.activity_type_ids):
             self._emitted[key] = max(self._emitted_to(key), job.spec.window.end)
             self._ends[key] = job.spec.window.end

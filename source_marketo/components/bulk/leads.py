@@ -20,8 +20,9 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import Edge, emit_rows
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.survey import Survey, survey_leads
-from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_state, resume_point, saved_exports
+from source_marketo.components.bulk.census import MARGIN as CENSUS_MARGIN, sample_census
+from source_marketo.components.bulk.survey import Survey, sample_updates, survey_leads
+from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, TAIL, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_start, plan_state, saved_exports
 from source_marketo.components.errors import Action, Decision
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
@@ -61,16 +62,11 @@ class LeadsLane(PlannedLane):
         self.deletions_through = parse_cursor(state.get("deletions_through")) or context.now
         self.columns = self._columns(fields, context.selected[LEADS])
         self.export_fields = tuple(dict.fromkeys(["id", "updatedAt"] + [source for _, source, _ in self.columns if source]))
-        start = resume_point(settings, self.cursor)
-        planned_until = parse_cursor(state.get("planned_until"))
-        if planned_until is not None and self.cursor is not None and planned_until - self.cursor > settings.lookback:
-            # A backfill that stopped at a daily limit: the window before the cursor was exported more than a
-            # lookback after its data was written (its run began at planned_until), so the lookback would
-            # only export it again, and where that hour is dense, use up each day on it without progress.
-            start = max(self.cursor, settings.start_date)
+        start = plan_start(settings, self.cursor, state)
         self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=list(state.get("pending_exports") or []), **plan_numbers(state))
         self._pending: List[Dict[str, Any]] = []
         self.changes_rate = plan_numbers({"bytes_per_day": state.get("changes_bytes_per_day")})["learned"]
+        self.id_range = _id_range(state.get("id_range"))  # for the sample of updates (sample_updates)
         self._begin(start)
         # In activity mode a window's two parts are read one after the other: where each had got to
         # when the last run stopped, so its saved exports line up again (one part may be a window ahead).
@@ -81,6 +77,28 @@ class LeadsLane(PlannedLane):
 
     def take_survey(self) -> Survey:
         return survey_leads(self.context.runtime, self.plan.position, self.export_fields)
+
+    def apply(self, survey: Survey) -> None:
+        super().apply(survey)
+        self.id_range = survey.id_range or self.id_range
+
+    def take_sample(self) -> None:
+        """A backfill (the lane far behind) cuts its windows from a sample of when leads were last
+        updated, looked up by id (3-4 calls): a census then comes only where a window might not fit
+        today, and no rate guessed from New Lead activities decides a window's size."""
+        if self.mode != MODE_UPDATED_AT or self.id_range is None or not self.far_behind():
+            return
+        updated, step, highest, calls = sample_updates(self.context.runtime, self.id_range)
+        self.id_range = (self.id_range[0], highest)
+        # Even a window without a sampled lead is bounded at two steps of leads: where that is more than a
+        # sliver of the day's cap, the sample is too coarse to cut windows (the rate and censuses do).
+        if 2 * step * (self.plan.bytes_per_row or 0.0) * CENSUS_MARGIN > TAIL * self.context.runtime.exports.cap_bytes:
+            self.context.runtime.logger.info(f"leads: sampled {len(updated):,} leads by id ({calls} calls); one in {step:.0f} ids is too coarse for this daily export cap, so windows are sized from the rate.")
+            return
+        self.plan.sample = sample_census(updated, step, Window(self.plan.position, self.plan.end))
+        self.context.runtime.logger.info(
+            f"leads: sampled {len(updated):,} leads by id ({calls} calls, one in {step:.0f} ids up to id {highest:,}); "
+            f"{self.plan.sample.prefix[-1]:,} of them updated since {cursor_text(self.plan.position)}.")
 
     def skip_to(self, moment: datetime) -> None:
         """The survey found no lead before ``moment``: the cursor starts there."""
@@ -110,6 +128,7 @@ class LeadsLane(PlannedLane):
             return None
         census = spec.census
         self.mode, self.mode_checked_at = MODE_ACTIVITY, self.context.now
+        self.plan.drop_updated_at_evidence()  # by updatedAt: activity mode's windows are by creation
         self.context.runtime.logger.warning(
             "This Marketo subscription does not support the bulk 'updatedAt' filter (1035). Leads are synced in "
             "activity mode: each window exports the leads created in it, and the ids of new, changed and merged "
@@ -143,9 +162,8 @@ class LeadsLane(PlannedLane):
     # --- state ------------------------------------------------------------------------------
 
     def state(self) -> Dict[str, Any]:
-        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode,
-                                 "planned_until": cursor_text(self.plan.end)}  # where this run's plan ends: its "now"
-        state.update(plan_state(self.plan))
+        state: Dict[str, Any] = {CURSOR: cursor_text(self.cursor), "pending_exports": self._pending, "mode": self.mode}
+        state.update(plan_state(self.plan, self.cursor))
         if self.mode_checked_at is not None:
             state["mode_checked_at"] = cursor_text(self.mode_checked_at)
         if self.deletions_through is not None:
@@ -154,6 +172,8 @@ class LeadsLane(PlannedLane):
             state["parts_through"] = [cursor_text(self._emitted_to(part)) for part in self.parts()]
         if self.changes_rate is not None:
             state["changes_bytes_per_day"] = round(self.changes_rate)
+        if self.id_range is not None:
+            state["id_range"] = list(self.id_range)
         return state
 
     # --- internals --------------------------------------------------------------------------
@@ -212,3 +232,10 @@ class LeadsLane(PlannedLane):
 
     def _from_rest(self, item: Mapping[str, Any]) -> Dict[str, Any]:
         return {column: (CONVERTERS[kind](item.get(source)) if source else None) for column, source, kind in self.columns}
+
+
+def _id_range(value: Any) -> Optional[Tuple[int, int]]:
+    """Two ids, low then high, as the state keeps them; None for anything else."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in value) and value[0] <= value[1]:
+        return value[0], value[1]
+    return None

@@ -234,8 +234,9 @@ class ExportScheduler:
             return False
         self.jobs_created += 1
         job.seen_unfinished = True
-        self.budget.reserve(job.key(), state.lane.estimate(job.spec))  # the spec may have changed since the check above
-        self.logger.info(f"Created {job.name()}.")
+        reserved = state.lane.estimate(job.spec)  # the spec may have changed since the check above
+        self.budget.reserve(job.key(), reserved)
+        self.logger.info(f"Created {job.name()}; it reserves {reserved / MEGABYTE:.2f} MB of today's export budget until it completes.")
         state.dirty = True
         return self._enqueue(state, job)
 

@@ -28,6 +28,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 import orjson
 
 from source_marketo.components import metadata
+from source_marketo.components.errors import MarketoRequestError
 from source_marketo.components.metadata import DELETE_LEAD, NEW_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import format_datetime, parse_datetime
@@ -53,6 +54,7 @@ class Survey:
     source: str  # what the evidence is, in words for the backfill plan
     mean_rows_per_day: Optional[float] = None  # between the beginning and the newest day: what the plan's total is
     total_rows: Optional[int] = None  # leads: how many there are in all (from their ids), when all are to be exported
+    id_range: Optional[Tuple[int, int]] = None  # leads: the lowest id found and the newest new lead's (sample_updates)
 
     def start_for(self, since: datetime, now: datetime) -> datetime:
         """Where the lane's first window begins: ``since`` unless the evidence shows nothing before later."""
@@ -130,9 +132,66 @@ def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]
     # an estimate on the high side, as a plan should be).
     ids = [item.get("leadId") for item in recent if isinstance(item.get("leadId"), int)]
     lowest = [item["id"] for item in leads if isinstance(item.get("id"), int)] + [item["leadId"] for item in page if isinstance(item.get("leadId"), int)]
-    total = max(ids) - min(lowest) + 1 if ids and lowest and begins is not None and begins >= since and max(ids) >= min(lowest) else None
+    highest = max(ids) if ids else None
+    if highest is None and lowest:
+        try:
+            highest, calls = _highest_id(runtime, min(lowest)), calls + 1
+        except MarketoRequestError:
+            highest = None  # no sample then: the survey's other evidence stands
+    id_range = (min(lowest), highest) if lowest and highest is not None and highest >= min(lowest) else None
+    total = id_range[1] - id_range[0] + 1 if id_range and begins is not None and begins >= since else None
     return Survey(begins, known or bool(created), rows, _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1 + calls,
-                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean, total)
+                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean, total, id_range)
+
+
+def _highest_id(runtime: MarketoRuntime, low: int) -> int:
+    """The highest of 300 ids spaced 7.4% apart from ``low`` up to 2^31 that is a lead (one call): when
+    no lead was created in the newest day, a floor within about 7% of the highest id there is (ids are
+    assigned in creation order, unconfirmed; sample_updates chases the rest)."""
+    low = max(low, 1)
+    top = 2**31 - 1  # Marketo's ids are 32-bit integers
+    ladder = sorted({min(int(low * (top / low) ** (i / (LOWEST_IDS - 1))), top) for i in range(LOWEST_IDS)})
+    reply = runtime.client.get("/rest/v1/leads.json", params={"filterType": "id", "filterValues": ",".join(map(str, ladder)), "fields": "id", "batchSize": PAGE})
+    found = [item["id"] for item in (reply.envelope.result if reply.envelope else []) if isinstance(item, Mapping) and isinstance(item.get("id"), int)]
+    return max(found, default=low)
+
+
+SAMPLE = 900  # leads a sample looks up by id: 3 calls of 300
+MAX_BEYOND = 5  # calls past the highest id known, while they still find leads (the survey saw only 300 new leads of the newest day)
+
+
+def sample_updates(runtime: MarketoRuntime, id_range: Tuple[int, int]) -> Tuple[List[datetime], float, int, int]:
+    """When leads were last updated, for ids spread evenly over ``id_range`` and beyond its top while
+    leads are found there: (their ``updatedAt``, the ids each stands for, the highest id found, calls).
+
+    A lead export by ``updatedAt`` holds each lead at its latest update, so this is the shape of what
+    the windows will hold (a mass update shows as a spike), where the New Lead activities the survey
+    reads only show when leads were created. Every lead id looked up is a fair draw: a deleted or merged
+    id finds nothing, and is not exported either."""
+    low, high = id_range
+    step = max((high - low + 1) / SAMPLE, 1.0)
+    updated: List[datetime] = []
+    calls, found_high, at = 0, high, 0
+    while True:
+        ids = [low + int(round((at + i) * step)) for i in range(LOWEST_IDS)]
+        beyond = ids[0] > high
+        if beyond and calls >= SAMPLE // LOWEST_IDS + MAX_BEYOND:
+            break
+        reply = runtime.client.get("/rest/v1/leads.json", params={
+            "filterType": "id", "filterValues": ",".join(map(str, ids)), "fields": "id,updatedAt", "batchSize": PAGE})
+        calls += 1
+        leads = [item for item in (reply.envelope.result if reply.envelope else []) if isinstance(item, Mapping)]
+        for item in leads:
+            if isinstance(item.get("id"), int):
+                found_high = max(found_high, item["id"])
+            try:
+                updated.append(parse_datetime(str(item["updatedAt"])))
+            except (KeyError, ValueError):
+                continue  # no usable time: this lead does not shape the windows (its ids still count in the step)
+        at += LOWEST_IDS
+        if ids[-1] >= high and not any(isinstance(item.get("id"), int) and item["id"] > high for item in leads):
+            break  # nothing past the known top in this call: no newer ids to chase
+    return updated, step, found_high, calls
 
 
 class _ActivityProbe:

@@ -143,6 +143,7 @@ class BulkSync:
                 continue  # no date windows to plan
             if lane.plan.learned is not None:  # earlier runs exported here: the data's beginning is behind, its rate known
                 if lane.far_behind():
+                    self._sample(lane)
                     planned.append(lane)
                 continue
             try:
@@ -150,9 +151,16 @@ class BulkSync:
             except MarketoRequestError as error:  # the survey only saves work: without it, nothing is skipped
                 self.runtime.logger.warning(f"{lane.name}: could not survey where the data begins ({user_message(error)}); exporting from {cursor_text(lane.plan.position)}.")
                 continue
+            self._sample(lane)
             planned.append(lane)
         if planned:
             self.runtime.logger.info(backfill_plan(planned, self.runtime.exports, self.runtime.settings.start_date))
+
+    def _sample(self, lane: PlannedLane) -> None:
+        try:
+            lane.take_sample()
+        except MarketoRequestError as error:  # a sample only sizes windows better: without it, the rates and censuses do
+            self.runtime.logger.warning(f"{lane.name}: could not sample the data ({user_message(error)}); windows are sized from its rate.")
 
     def _progress(self) -> str:
         return "Done so far: " + "; ".join(lane.progress() for lane in self._lanes) + "."

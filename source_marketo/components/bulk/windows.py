@@ -87,6 +87,10 @@ class WindowPlan:
     # The census the last run stopped inside (its counts from where it stopped): a dense spot ahead that
     # the learned rate does not show is still cut from counted rows, without paying for a new census.
     carried_census: Optional[Census] = None
+    # Leads sampled by id over the plan (census.sample_census): where no census counted, windows are cut
+    # from its upper bound, and a census is taken only where the next span might not fit today.
+    sample: Optional[Census] = None
+    planned_until: Optional[datetime] = None  # from the last run's state (plan_start), kept until this run emits
     position: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +100,9 @@ class WindowPlan:
         self._margins: Dict[Window, float] = {}  # windows sized near the cap hold a larger margin
         self._estimates: Dict[Window, int] = {}  # windows cut from a census: their rows at the known row size
         self.census: Optional[Census] = self.carried_census
+        self.saved_census: Optional[Dict[str, Any]] = None  # a census the last run created and did not read (resumable)
+        self.emitted_fresh = False  # whether a window exported in this run was emitted (plan_state's planned_until)
+        self.sample_dropped: Optional[Window] = None  # the export that held more leads than the sample's bound
 
     # --- what to export next -----------------------------------------------------------------
 
@@ -104,12 +111,18 @@ class WindowPlan:
         if self.position >= self.end:
             return None
         if self.census is not None and self.census.covers(self.position) and self.bytes_per_row:
-            return self._from_census(room)
+            return self._from_census(room, self.census)
+        if self._sampled(self.position):
+            return self._from_census(room, self.sample)
         if room.in_flight and self.samples < 2 and self._tight(room):
             return Hold.WAIT  # the rest may not fit today and how fast the data grows is unknown: one job at a time
         rate, margin = self._rate()
-        size, even = self._affordable(room, rate * margin)
         remaining = self.end - self.position
+        if (room.reserved + rate * margin * min(self.max_window, remaining).total_seconds() / 86400) * MARGIN_NEAR_CAP > room.left_today:
+            # The day might not hold the next window at twice its estimate: an underestimate now overruns the
+            # cap (windows handed out in a row run ahead of what the rate learned; growing data outgrows it).
+            margin = max(margin, MARGIN_NEAR_CAP)
+        size, even = self._affordable(room, rate * margin)
         if size < min(self.max_window, remaining):  # the budget, not the window limit, decides the size
             margin = max(margin, MARGIN_NEAR_CAP)
             size, even = self._affordable(room, rate * margin)
@@ -124,19 +137,27 @@ class WindowPlan:
             self._margins[window] = margin
         return window
 
-    def _from_census(self, room: Room) -> Union[Window, Hold]:
-        """A window cut to the rows the budget holds, as the census counted them (no guess)."""
-        limit = min(self.position + self.max_window, self.census.span.end, self.end)
+    def _from_census(self, room: Room, census: Census) -> Union[Window, Hold]:
+        """A window cut to the rows the budget holds, as the census counted them (no guess), or as many as
+        a sample's bound allows."""
+        limit = min(self.position + self.max_window, census.span.end, self.end)
         row_bytes = self.bytes_per_row * census_module.MARGIN
-        end = self.census.end_for(self.position, limit, int(room.share / row_bytes))
-        if end <= self.position and not room.reserved:  # not even the first minute in half: alone, it may have all
-            end = self.census.end_for(self.position, limit, int(room.free / row_bytes))
+        def held(end: datetime) -> int:  # what the rows take (not the reservation's 64 kB floor, over 5% of a small cap)
+            return int(census.rows(self.position, end) * self.bytes_per_row * census_module.MARGIN) if end > self.position else 0
+
+        def sliver(end: datetime) -> bool:  # a sliver costs a whole job: tomorrow's window takes it
+            return end <= self.position or (end < limit and held(end) < TAIL * room.cap)
+
+        end = census.end_for(self.position, limit, int(room.share / row_bytes))
+        if sliver(end) and not room.reserved:  # not even the next dense minute in half: alone, it may have all
+            end = census.end_for(self.position, limit, int(room.free / row_bytes))
             if end <= self.position:
-                whole_day = self.census.end_for(self.position, limit, int(room.cap / row_bytes))
-                return Hold.NEVER if whole_day <= self.position else Hold.STOP
-        estimate = max(int(self.census.rows(self.position, end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE) if end > self.position else 0
-        if end <= self.position or (end < limit and estimate < TAIL * room.cap):
-            return Hold.WAIT if room.reserved else Hold.STOP  # a sliver costs a whole job: tomorrow's window takes it
+                whole_day = census.end_for(self.position, limit, int(room.cap / row_bytes))
+                # Only a count proves that no day can hold a minute; a sample's bound stops for today.
+                return Hold.NEVER if whole_day <= self.position and not census.sampled else Hold.STOP
+        if sliver(end):
+            return Hold.WAIT if room.reserved else Hold.STOP
+        estimate = max(held(end), MIN_ESTIMATE)
         window = Window(self.position, end)
         self._estimates[window] = estimate
         self.position, self._last_size = window.end, window.end - window.start
@@ -147,6 +168,8 @@ class WindowPlan:
         with what runs, if the data were ``risk`` times as dense as estimated (and no census covers it)."""
         if self.position >= self.end or not self.bytes_per_row or (self.census is not None and self.census.covers(self.position)):
             return False
+        if self._sampled(self.position):  # the sample's bound already holds the risk
+            return room.reserved + self.estimate(self.next_span()) > room.left_today
         return (room.reserved + self.estimate(self.next_span())) * risk > room.left_today
 
     def next_span(self) -> Window:
@@ -156,12 +179,27 @@ class WindowPlan:
         """The bytes a job over ``window`` reserves until it completes."""
         if window in self._estimates:
             return self._estimates[window]
+        if self._sampled(window.start):
+            return max(int(self.sample.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE)
         rate, margin = self._rate()
         return max(int(rate * self._margins.get(window, margin) * window.days), MIN_ESTIMATE)
+
+    def drop_updated_at_evidence(self) -> None:
+        """Leads switched to activity mode: windows are by creation now, so counts by update say nothing."""
+        self.census = self.sample = None
+        self._estimates.clear()
+
+    def _sampled(self, moment: datetime) -> bool:
+        return self.sample is not None and self.sample.covers(moment) and bool(self.bytes_per_row)
 
     def learn(self, window: Window, file_size: Optional[int], records: Optional[int] = None) -> None:
         """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most.
         An empty export (a header only) says nothing about how big a day of data is."""
+        if records is not None and self.sample is not None and self.sample.covers(window.start) and records > self.sample.rows(window.start, window.end):
+            # More leads than the sample's bound: it cannot see them (the visible updatedAt tracks standard
+            # fields only, and a mass update of a custom field moves leads unseen). Rates and censuses from here.
+            self.sample = None
+            self.sample_dropped = window
         if file_size is None or window.days <= 0 or records == 0:
             return
         rate = file_size / max(window.days, MIN_WINDOW.total_seconds() / 86400)
@@ -227,6 +265,7 @@ class WindowPlan:
         ``make_spec(window, group)`` builds what would be asked now.
         """
         jobs: List[ExportJob] = []
+        self.saved_census = None
         reached = {group: self.position for group in groups}
         if self.saved and cursor is not None and self.saved[0].get("start"):
             first, group = parse_datetime(self.saved[0]["start"]), entry_group(self.saved[0])
@@ -237,6 +276,9 @@ class WindowPlan:
         for entry in self.saved:
             group = entry_group(entry)
             if group not in reached or not entry.get("export_id"):
+                break
+            if entry.get("census"):  # the lane's last job: the lane reuses it if it starts where the plan is
+                self.saved_census = entry
                 break
             window = Window.from_state(entry)
             spec: ExportSpec = make_spec(window, group)
@@ -260,11 +302,12 @@ def saved_exports(jobs: List[ExportJob], grouped: bool = False) -> List[Dict[str
     that exports its types in groups notes each export's types."""
     entries = []
     for job in jobs:
-        if job.spec.census:
-            continue  # cheap, and read once: a rerun counts again if it needs to
         if not job.export_id:
             break
         entry: Dict[str, Any] = {**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key}
+        if job.spec.census:
+            entries.append({**entry, "census": True})  # a lane waits for its census: nothing comes after it
+            break
         if grouped and job.spec.activity_type_ids:
             entry["type_ids"] = list(job.spec.activity_type_ids)
         entries.append(entry)
@@ -291,22 +334,42 @@ def resume_point(settings: Any, moment: Optional[datetime]) -> datetime:
     return settings.start_date if moment is None else max(settings.start_date, moment - settings.lookback)
 
 
+def plan_start(settings: Any, cursor: Optional[datetime], state: Dict[str, Any]) -> datetime:
+    """Where a lane's windows begin: its resume point, except for a backfill that stopped at a daily
+    limit. There the window before the cursor was exported more than a lookback after its data was
+    written (its run began at the state's ``planned_until``, the end of that run's plan), so the lookback
+    would only export it again; where that hour is dense, each resumed day would spend its budget on it
+    without progress (measured on leads: a cursor held for 12 days)."""
+    planned_until = parse_cursor(state.get("planned_until"))
+    if cursor is not None and planned_until is not None and planned_until - cursor > settings.lookback:
+        # (planned_until moves only with a window exported in its run: a run that emitted none keeps the last one's)
+        return max(cursor, settings.start_date)
+    return resume_point(settings, cursor)
+
+
 def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     """What a lane's state keeps of its plan: the learned rate, its growth, the bytes a row takes."""
     learned = _positive(state.get("bytes_per_day"))
     samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
     return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples,
-            "carried_census": census_module.from_state(state.get("census"))}
+            "carried_census": census_module.from_state(state.get("census")), "planned_until": parse_cursor(state.get("planned_until"))}
 
 
-def plan_state(plan: WindowPlan) -> Dict[str, Any]:
+def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str, Any]:
+    """The plan's numbers (plan_numbers reads them back) and where the plan ends (plan_start reads it).
+    A census is kept from the lane's ``cursor`` (where the next run's plan resumes), not from how far
+    windows were handed out: those not yet read are exported again or reused inside its span."""
+    # This run's "now" once a window it exported was emitted; until then the last run's (its windows are still the last emitted).
+    until = plan.end if plan.emitted_fresh else plan.planned_until
+    ends = {"planned_until": cursor_text(until)} if until is not None else {}
     if plan.learned is None:
-        return {}
-    numbers: Dict[str, Any] = {"bytes_per_day": round(plan.learned)}
+        return ends
+    numbers: Dict[str, Any] = {**ends, "bytes_per_day": round(plan.learned)}
     if plan.samples >= 2:
         numbers["rate_growth"] = round(plan.growth, 3)
-    if plan.census is not None and plan.census.covers(plan.position) and plan.position < plan.end:
-        numbers["census"] = census_module.to_state(plan.census, plan.position)
+    kept_from = plan.position if cursor is None or plan.census is None else max(cursor, plan.census.span.start)
+    if plan.census is not None and plan.census.covers(kept_from) and kept_from < plan.end:
+        numbers["census"] = census_module.to_state(plan.census, kept_from)
     return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
 
 
