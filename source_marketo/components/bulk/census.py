@@ -80,11 +80,7 @@ def read_census(rows: ExportRows, column: str, span: Window) -> Census:
         minute = _minute(parse_datetime(value)) if value and value != "null" else first
         minute = min(max(minute, first), last)
         counts[minute] = counts.get(minute, 0) + 1
-    minutes = sorted(counts)
-    prefix = [0]
-    for minute in minutes:
-        prefix.append(prefix[-1] + counts[minute])
-    return Census(span, minutes, prefix)
+    return _counted(span, counts)
 
 
 def sample_bound(sampled: int) -> float:
@@ -109,11 +105,15 @@ def sample_census(updated: List[datetime], step: float, span: Window) -> Census:
         minute = _minute(moment)
         if first <= minute <= last:
             counts[minute] = counts.get(minute, 0) + 1
+    return _counted(span, counts, max(step, 1.0))
+
+
+def _counted(span: Window, counts: Dict[int, int], step: float = 0.0) -> Census:
     minutes = sorted(counts)
     prefix = [0]
     for minute in minutes:
         prefix.append(prefix[-1] + counts[minute])
-    return Census(span, minutes, prefix, max(step, 1.0))
+    return Census(span, minutes, prefix, step)
 
 
 KEPT_MINUTES = 500  # of a census carried in the state: its span ends after them (the next census counts on)

@@ -84,7 +84,7 @@ class LeadsLane(PlannedLane):
 
     def take_sample(self) -> None:
         """A backfill (the lane far behind) cuts its windows from a sample of when leads were last
-        updated, looked up by id (3-4 calls): a census then comes only where a window might not fit
+        updated, looked up by id (3 calls, and 1-5 past the highest id known): a census then comes only where a window might not fit
         today, and no rate guessed from New Lead activities decides a window's size."""
         if self.mode != MODE_UPDATED_AT or self.id_range is None or not self.far_behind():
             return
