@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.census import Census, read_census, sample_bound, sample_census, samples_within
-from source_marketo.components.bulk.windows import MARGIN_LEARNED, MIN_WINDOW, Hold, Room, WindowPlan, plan_start, plan_state, saved_exports
+from source_marketo.components.bulk.windows import MARGIN_LEARNED, MIN_WINDOW, Hold, Room, WindowPlan, plan_numbers, plan_start, plan_state, saved_exports
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MB = 2**20
@@ -357,7 +357,7 @@ def test_given_an_export_holding_more_leads_than_the_samples_bound_when_learned_
     second = windows.next_window(room())
     windows.learn(second, 3000 * 1000, 3000)
     assert windows.sample is None and windows.sample_dropped == second
-    assert not windows._sampled(windows.position)
+    assert not windows.sampled_at(windows.position)
 
 
 def test_given_leads_switching_to_activity_mode_when_the_evidence_by_update_is_dropped_then_windows_come_from_the_rate_again():
@@ -367,3 +367,16 @@ def test_given_leads_switching_to_activity_mode_when_the_evidence_by_update_is_d
     assert cut in windows._estimates
     windows.drop_updated_at_evidence()
     assert windows.census is None and windows.sample is None and windows.estimate(cut) == max(int(1000.0 * MARGIN_LEARNED * cut.days), 64 * 1024)
+
+
+def test_given_a_run_stopping_inside_a_sample_when_the_state_is_read_again_then_the_next_plan_cuts_from_the_same_sample():
+    updated = [START + timedelta(days=d, minutes=d) for d in range(100)]
+    windows = plan(learned=1000.0, bytes_per_row=1000.0, sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    state = plan_state(windows, cursor=START + timedelta(days=40))
+    assert "census" not in state and state["sample"]["step"] == 10.0 and len(state["sample"]["minutes"]) == 60
+    numbers = plan_numbers(state)
+    assert numbers["carried_census"] is None  # a sample is never taken for a count
+    again = plan(**numbers, start=START + timedelta(days=40))
+    assert again.sample.step == 10.0 and again.sampled_at(START + timedelta(days=40))
+    assert again.sample.rows(START + timedelta(days=40), START + timedelta(days=50)) == windows.sample.rows(START + timedelta(days=40), START + timedelta(days=50))
+    assert plan_numbers({"census": state["sample"]})["carried_census"] is None and plan_numbers({"sample": {**state["sample"], "step": "x"}})["sample"] is None

@@ -119,16 +119,23 @@ def _counted(span: Window, counts: Dict[int, int], step: float = 0.0) -> Census:
 KEPT_MINUTES = 500  # of a census carried in the state: its span ends after them (the next census counts on)
 
 
+KEPT_SAMPLED = 3000  # of a sample: all of it (900 ids and the chase past the top find fewer leads than this)
+
+
 def to_state(census: Census, position: datetime) -> Dict[str, Any]:
     """What the state keeps of a census a run stopped inside: its counts from ``position`` on, for at most
-    KEPT_MINUTES minutes holding rows; the span then ends with the last minute kept."""
+    KEPT_MINUTES minutes holding rows; the span then ends with the last minute kept. A sample is kept
+    whole from ``position`` with its step: the next day cuts from it without paying its calls again (leads
+    updated since moved to a newer window, so its older windows only look fuller than they are)."""
+    kept = KEPT_SAMPLED if census.sampled else KEPT_MINUTES
     low = bisect.bisect_left(census.minutes, _minute(position))
-    minutes = census.minutes[low:low + KEPT_MINUTES]
+    minutes = census.minutes[low:low + kept]
     rows = [census.prefix[i + 1] - census.prefix[i] for i in range(low, low + len(minutes))]
     end = census.span.end
-    if low + KEPT_MINUTES < len(census.minutes):
+    if low + kept < len(census.minutes):
         end = min(end, EPOCH + timedelta(minutes=minutes[-1] + 1) - timedelta(seconds=1))
-    return {"start": _text(position), "end": _text(end), "minutes": minutes, "rows": rows}
+    state = {"start": _text(position), "end": _text(end), "minutes": minutes, "rows": rows}
+    return {**state, "step": census.step} if census.sampled else state
 
 
 def from_state(value: Any) -> Optional[Census]:
@@ -147,7 +154,10 @@ def from_state(value: Any) -> Optional[Census]:
     prefix = [0]
     for count in rows:
         prefix.append(prefix[-1] + count)
-    return Census(Window(start, end), list(minutes), prefix)
+    step = value.get("step", 0.0)
+    if not isinstance(step, (int, float)) or isinstance(step, bool) or step < 0:
+        return None
+    return Census(Window(start, end), list(minutes), prefix, float(step))
 
 
 def _text(moment: datetime) -> str:

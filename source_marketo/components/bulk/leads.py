@@ -21,7 +21,7 @@ from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import Edge, emit_rows
 from source_marketo.components.bulk.state import state_message
 from source_marketo.components.bulk.census import MARGIN as CENSUS_MARGIN, sample_census
-from source_marketo.components.bulk.survey import Survey, sample_updates, survey_leads
+from source_marketo.components.bulk.survey import Survey, highest_id, sample_updates, survey_leads
 from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, TAIL, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_start, plan_state, saved_exports
 from source_marketo.components.errors import Action, Decision
 from source_marketo.components.metadata import LeadField
@@ -67,6 +67,7 @@ class LeadsLane(PlannedLane):
         self._pending: List[Dict[str, Any]] = []
         self.changes_rate = plan_numbers({"bytes_per_day": state.get("changes_bytes_per_day")})["learned"]
         self.id_range = _id_range(state.get("id_range"))  # for the sample of updates (sample_updates)
+        self._lowest_id: Optional[int] = None
         self._begin(start)
         # In activity mode a window's two parts are read one after the other: where each had got to
         # when the last run stopped, so its saved exports line up again (one part may be a window ahead).
@@ -81,12 +82,17 @@ class LeadsLane(PlannedLane):
     def apply(self, survey: Survey) -> None:
         super().apply(survey)
         self.id_range = survey.id_range or self.id_range
+        self._lowest_id = survey.lowest_id
 
     def take_sample(self) -> None:
         """A backfill (the lane far behind) cuts its windows from a sample of when leads were last
         updated, looked up by id (3 calls, and 1-5 past the highest id known): a census then comes only where a window might not fit
         today, and no rate guessed from New Lead activities decides a window's size."""
-        if self.mode != MODE_UPDATED_AT or self.id_range is None or not self.far_behind():
+        if self.mode != MODE_UPDATED_AT or not self.far_behind() or self.plan.sampled_at(self.plan.position):
+            return  # a sample the last run kept in the state still covers where this one begins: its calls are not paid again
+        if self.id_range is None and self._lowest_id is not None:  # the survey saw no new lead in the newest day
+            self.id_range = (self._lowest_id, highest_id(self.context.runtime, self._lowest_id))
+        if self.id_range is None:
             return
         updated, step, highest, calls = sample_updates(self.context.runtime, self.id_range)
         self.id_range = (self.id_range[0], highest)

@@ -28,7 +28,6 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 import orjson
 
 from source_marketo.components import metadata
-from source_marketo.components.errors import MarketoRequestError
 from source_marketo.components.metadata import DELETE_LEAD, NEW_LEAD
 from source_marketo.components.runtime import MarketoRuntime
 from source_marketo.components.types import format_datetime, parse_datetime
@@ -55,6 +54,7 @@ class Survey:
     mean_rows_per_day: Optional[float] = None  # between the beginning and the newest day: what the plan's total is
     total_rows: Optional[int] = None  # leads: how many there are in all (from their ids), when all are to be exported
     id_range: Optional[Tuple[int, int]] = None  # leads: the lowest id found and the newest new lead's (sample_updates)
+    lowest_id: Optional[int] = None  # leads: the lowest id found (with no new lead in the newest day, no id_range)
 
     def start_for(self, since: datetime, now: datetime) -> datetime:
         """Where the lane's first window begins: ``since`` unless the evidence shows nothing before later."""
@@ -132,19 +132,13 @@ def survey_leads(runtime: MarketoRuntime, since: datetime, fields: Sequence[str]
     # an estimate on the high side, as a plan should be).
     ids = [item.get("leadId") for item in recent if isinstance(item.get("leadId"), int)]
     lowest = [item["id"] for item in leads if isinstance(item.get("id"), int)] + [item["leadId"] for item in page if isinstance(item.get("leadId"), int)]
-    highest = max(ids) if ids else None
-    if highest is None and lowest:
-        try:
-            highest, calls = _highest_id(runtime, min(lowest)), calls + 1
-        except MarketoRequestError:
-            highest = None  # no sample then: the survey's other evidence stands
-    id_range = (min(lowest), highest) if lowest and highest is not None and highest >= min(lowest) else None
+    id_range = (min(lowest), max(ids)) if ids and lowest and max(ids) >= min(lowest) else None
     total = id_range[1] - id_range[0] + 1 if id_range and begins is not None and begins >= since else None
     return Survey(begins, known or bool(created), rows, _mean([lead_row_bytes(item, fields) for item in leads]), probe.calls + 1 + calls,
-                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean, total, id_range)
+                  "the oldest lead's creation (New Lead activities, lowest lead ids)", mean, total, id_range, min(lowest) if lowest else None)
 
 
-def _highest_id(runtime: MarketoRuntime, low: int) -> int:
+def highest_id(runtime: MarketoRuntime, low: int) -> int:
     """The highest of 300 ids spaced 7.4% apart from ``low`` up to 2^31 that is a lead (one call): when
     no lead was created in the newest day, a floor within about 7% of the highest id there is (ids are
     assigned in creation order, unconfirmed; sample_updates chases the rest)."""

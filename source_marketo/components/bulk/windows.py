@@ -112,7 +112,7 @@ class WindowPlan:
             return None
         if self.census is not None and self.census.covers(self.position) and self.bytes_per_row:
             return self._from_census(room, self.census)
-        if self._sampled(self.position):
+        if self.sampled_at(self.position):
             return self._from_census(room, self.sample)
         if room.in_flight and self.samples < 2 and self._tight(room):
             return Hold.WAIT  # the rest may not fit today and how fast the data grows is unknown: one job at a time
@@ -168,7 +168,7 @@ class WindowPlan:
         with what runs, if the data were ``risk`` times as dense as estimated (and no census covers it)."""
         if self.position >= self.end or not self.bytes_per_row or (self.census is not None and self.census.covers(self.position)):
             return False
-        if self._sampled(self.position):  # the sample's bound already holds the risk
+        if self.sampled_at(self.position):  # the sample's bound already holds the risk
             return room.reserved + self.estimate(self.next_span()) > room.left_today
         return (room.reserved + self.estimate(self.next_span())) * risk > room.left_today
 
@@ -179,7 +179,7 @@ class WindowPlan:
         """The bytes a job over ``window`` reserves until it completes."""
         if window in self._estimates:
             return self._estimates[window]
-        if self._sampled(window.start):
+        if self.sampled_at(window.start):
             return max(int(self.sample.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN), MIN_ESTIMATE)
         rate, margin = self._rate()
         return max(int(rate * self._margins.get(window, margin) * window.days), MIN_ESTIMATE)
@@ -189,7 +189,7 @@ class WindowPlan:
         self.census = self.sample = None
         self._estimates.clear()
 
-    def _sampled(self, moment: datetime) -> bool:
+    def sampled_at(self, moment: datetime) -> bool:
         return self.sample is not None and self.sample.covers(moment) and bool(self.bytes_per_row)
 
     def learn(self, window: Window, file_size: Optional[int], records: Optional[int] = None) -> None:
@@ -352,7 +352,12 @@ def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     learned = _positive(state.get("bytes_per_day"))
     samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
     return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples,
-            "carried_census": census_module.from_state(state.get("census")), "planned_until": parse_cursor(state.get("planned_until"))}
+            "carried_census": _kind(census_module.from_state(state.get("census")), sampled=False),
+            "sample": _kind(census_module.from_state(state.get("sample")), sampled=True), "planned_until": parse_cursor(state.get("planned_until"))}
+
+
+def _kind(census: Optional[Census], sampled: bool) -> Optional[Census]:
+    return census if census is not None and census.sampled == sampled else None
 
 
 def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str, Any]:
@@ -361,7 +366,10 @@ def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str,
     windows were handed out: those not yet read are exported again or reused inside its span."""
     # This run's "now" once a window it exported was emitted; until then the last run's (its windows are still the last emitted).
     until = plan.end if plan.emitted_fresh else plan.planned_until
-    ends = {"planned_until": cursor_text(until)} if until is not None else {}
+    ends: Dict[str, Any] = {"planned_until": cursor_text(until)} if until is not None else {}
+    sample_from = plan.position if cursor is None or plan.sample is None else max(cursor, plan.sample.span.start)
+    if plan.sample is not None and plan.sample.covers(sample_from) and sample_from < plan.end:
+        ends["sample"] = census_module.to_state(plan.sample, sample_from)
     if plan.learned is None:
         return ends
     numbers: Dict[str, Any] = {**ends, "bytes_per_day": round(plan.learned)}
