@@ -356,6 +356,14 @@ def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
             "sample": _kind(census_module.from_state(state.get("sample")), sampled=True), "planned_until": parse_cursor(state.get("planned_until"))}
 
 
+def _kept(plan: WindowPlan, census: Optional[Census], cursor: Optional[datetime]) -> Optional[Dict[str, Any]]:
+    """A census (or sample) as the state keeps it, from where the next run resumes; None when it covers nothing ahead."""
+    if census is None:
+        return None
+    kept_from = plan.position if cursor is None else max(cursor, census.span.start)
+    return census_module.to_state(census, kept_from) if census.covers(kept_from) and kept_from < plan.end else None
+
+
 def _kind(census: Optional[Census], sampled: bool) -> Optional[Census]:
     return census if census is not None and census.sampled == sampled else None
 
@@ -367,17 +375,17 @@ def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str,
     # This run's "now" once a window it exported was emitted; until then the last run's (its windows are still the last emitted).
     until = plan.end if plan.emitted_fresh else plan.planned_until
     ends: Dict[str, Any] = {"planned_until": cursor_text(until)} if until is not None else {}
-    sample_from = plan.position if cursor is None or plan.sample is None else max(cursor, plan.sample.span.start)
-    if plan.sample is not None and plan.sample.covers(sample_from) and sample_from < plan.end:
-        ends["sample"] = census_module.to_state(plan.sample, sample_from)
+    sample = _kept(plan, plan.sample, cursor)
+    if sample is not None:
+        ends["sample"] = sample
     if plan.learned is None:
         return ends
     numbers: Dict[str, Any] = {**ends, "bytes_per_day": round(plan.learned)}
     if plan.samples >= 2:
         numbers["rate_growth"] = round(plan.growth, 3)
-    kept_from = plan.position if cursor is None or plan.census is None else max(cursor, plan.census.span.start)
-    if plan.census is not None and plan.census.covers(kept_from) and kept_from < plan.end:
-        numbers["census"] = census_module.to_state(plan.census, kept_from)
+    census = _kept(plan, plan.census, cursor)
+    if census is not None:
+        numbers["census"] = census
     return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
 
 
