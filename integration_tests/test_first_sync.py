@@ -122,7 +122,7 @@ def test_given_an_activity_backfill_stopped_at_the_cap_when_resumed_the_next_day
     # Each resumed day began an hour before the cursor: that hour was exported (and its activities emitted)
     # again every day, where the window before the cursor had been exported long after its data was written.
     begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
-    emulator = marketo_emulator_factory(leads=600, activities=60000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
+    emulator = marketo_emulator_factory(leads=600, activities=90000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
     config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
     catalog = configured_catalog(run("discover", config).catalog, ["lead_activities"])
     state, outputs, resumed_at = None, [], []

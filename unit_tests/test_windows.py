@@ -59,6 +59,20 @@ def test_given_survey_evidence_of_newer_denser_data_when_the_learned_rate_is_low
     assert windows.estimate(Window(START, START + timedelta(days=1))) == int(10 * MB * 2.0)
 
 
+def test_given_settled_rows_with_a_known_growth_when_estimating_then_the_learned_rate_replaces_the_surveys_newest_day():
+    # Activities stay where they were written: a growing history's newest day (10 MB a day) says nothing
+    # about its early windows once two of them were exported (1 kB, then 1.5 kB a day: growth 1.5)
+    month = Window(START + timedelta(days=60), START + timedelta(days=90))
+    for settled, expected in ((True, int(30 * 1536 * 1.5 * MARGIN_LEARNED)), (False, int(30 * 10 * MB * 2.0))):
+        windows = plan(evidence=10 * MB, settled=settled)
+        windows.learn(Window(START, START + timedelta(days=30)), 30 * 1024, records=100)
+        assert windows.estimate(month) == int(30 * 10 * MB * 2.0)  # one export: growth unknown
+        windows.learn(Window(START + timedelta(days=30), START + timedelta(days=60)), 45 * 1024, records=150)
+        assert windows.estimate(month) == expected  # leads' rows move: the evidence stays
+    restarted = plan(evidence=10 * MB, settled=True, **plan_numbers({"bytes_per_day": 1536, "rate_growth": 1.5, "bytes_per_row": 300.0}))
+    assert restarted.estimate(month) == int(30 * 1536 * 1.5 * MARGIN_LEARNED)  # the state keeps both
+
+
 def test_given_little_budget_left_when_planning_then_each_job_gets_half_of_it():
     windows = plan(learned=10 * MB, samples=2)
     window = windows.next_window(room(left=50 * MB))  # half of 50 MB at 10 MB a day x 2 (the margin near the cap)
@@ -324,6 +338,21 @@ def test_given_a_sample_of_leads_when_windows_are_cut_then_they_hold_its_upper_b
     tight = room(left=2 * MB, cap=2 * MB)  # the mass update's window: 200 x 10 leads, bound 2,303 x 1.15 kB = 2.6 MB
     assert windows.census_due(tight, 2.0)  # might not fit what is left today: count it exactly
     assert not windows.census_due(room(left=10 * MB, cap=10 * MB), 2.0)  # fits: no census, where a rate of 1 B a day x 2 would not tell
+
+
+def test_given_a_fine_sample_near_the_end_of_the_days_budget_when_planned_then_no_census_comes_and_the_window_is_cut_from_its_bound():
+    # 1,000 sampled leads, one every 2.4 hours over 100 days, each standing for 2 ids, 1,000 B a row: a 30-day
+    # span holds 300 (bound 337 x 2 leads, 0.77 MB); 0.7 MB is left of a 5 MB day
+    updated = [START + timedelta(hours=2.4 * i) for i in range(1000)]
+    windows = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 2.0, Window(START, START + timedelta(days=100))))
+    near_end = room(left=int(0.7 * MB), cap=5 * MB)
+    assert windows.estimate(windows.next_span()) > near_end.left_today
+    assert not windows.census_due(near_end, 2.0)  # the bound holds back ~58 kB of the window cut now: less than a sliver (256 kB)
+    window = windows.next_window(near_end)
+    assert isinstance(window, Window) and windows.estimate(window) <= near_end.share
+    assert windows.estimate(window) > 0.8 * near_end.share  # not far below what a census would have allowed
+    coarse = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 20.0, Window(START, START + timedelta(days=100))))
+    assert coarse.census_due(room(left=7 * MB, cap=10 * MB), 2.0)  # one in 20 ids: the bound holds back more than a sliver
 
 
 def test_given_a_sample_whose_first_minute_is_over_a_whole_day_when_planned_then_it_stops_for_today_and_never_gives_up():

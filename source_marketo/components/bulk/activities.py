@@ -73,7 +73,7 @@ class ActivitiesLane(PlannedLane):
         self.deletes_through = parse_cursor((context.input_state(ACTIVITIES) if ACTIVITIES in self.streams else {}).get("deletes_through"))
         behind = min(self.streams, key=self.cursors.__getitem__, default=None)  # the stream the windows start for
         start = plan_start(settings, self.cursors[behind], context.input_state(behind)) if behind else settings.start_date
-        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=saved, **(numbers or plan_numbers({})))
+        self.plan = WindowPlan(start, context.now, settings.export_window, PRIOR_BYTES_PER_DAY, saved=saved, settled=True, **(numbers or plan_numbers({})))
         self.exports_anything = bool(self.streams) and self.type_ids != ()
         self._pending: List[Dict[str, Any]] = []
         # Progress is kept per type (lane.py), so a window exported in groups counts once all are in.

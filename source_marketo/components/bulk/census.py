@@ -44,13 +44,18 @@ class Census:
     def covers(self, moment: datetime) -> bool:
         return self.span.start <= moment < self.span.end
 
+    def counted(self, start: datetime, end: datetime) -> int:
+        """Rows (of a sample: sampled leads) in [start, end), to the minute (a window edge inside a minute counts that minute's rows)."""
+        return self.prefix[bisect.bisect_right(self.minutes, _minute(end))] - self.prefix[bisect.bisect_left(self.minutes, _minute(start))]
+
     def rows(self, start: datetime, end: datetime) -> int:
-        """Rows in [start, end), to the minute (a window edge inside a minute counts that minute's rows);
-        of a sample, what the window holds at most (sample_bound)."""
-        low = bisect.bisect_left(self.minutes, _minute(start))
-        high = bisect.bisect_right(self.minutes, _minute(end))
-        counted = self.prefix[high] - self.prefix[low]
+        """Rows in [start, end); of a sample, what the window holds at most (sample_bound)."""
+        counted = self.counted(start, end)
         return counted if self.step <= 1 else math.ceil(sample_bound(counted) * self.step)
+
+    def slack(self, start: datetime, end: datetime) -> float:
+        """Of a sample: how many rows its bound holds above what [start, end) most likely has (0 for a census)."""
+        return max(self.rows(start, end) - self.counted(start, end) * max(self.step, 1.0), 0.0) if self.sampled else 0.0
 
     def end_for(self, start: datetime, limit: datetime, rows: int) -> datetime:
         """The latest window end in (start, limit] whose rows from ``start`` stay within ``rows``; ``start``

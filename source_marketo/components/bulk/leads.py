@@ -20,9 +20,8 @@ from source_marketo.components.bulk.lane import PlannedLane
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.records import Edge, emit_rows
 from source_marketo.components.bulk.state import state_message
-from source_marketo.components.bulk.census import MARGIN as CENSUS_MARGIN, sample_census
 from source_marketo.components.bulk.survey import Survey, highest_id, sample_updates, survey_leads
-from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, TAIL, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_start, plan_state, saved_exports
+from source_marketo.components.bulk.windows import MARGIN_NEAR_CAP, MIN_ESTIMATE, Group, WindowPlan, cursor_text, parse_cursor, plan_numbers, plan_start, plan_state, saved_exports
 from source_marketo.components.errors import Action, Decision
 from source_marketo.components.metadata import LeadField
 from source_marketo.components.naming import column_names
@@ -96,12 +95,9 @@ class LeadsLane(PlannedLane):
             return
         updated, step, highest, calls = sample_updates(self.context.runtime, self.id_range)
         self.id_range = (self.id_range[0], highest)
-        # Even a window without a sampled lead is bounded at two steps of leads: where that is more than a
-        # sliver of the day's cap, the sample is too coarse to cut windows (the rate and censuses do).
-        if 2 * step * (self.plan.bytes_per_row or 0.0) * CENSUS_MARGIN > TAIL * self.context.runtime.exports.cap_bytes:
+        if not self.plan.take_sample(updated, step, self.context.runtime.exports.cap_bytes):
             self.context.runtime.logger.info(f"leads: sampled {len(updated):,} leads by id ({calls} calls); one in {step:.0f} ids is too coarse for this daily export cap, so windows are sized from the rate.")
             return
-        self.plan.sample = sample_census(updated, step, Window(self.plan.position, self.plan.end))
         self.context.runtime.logger.info(
             f"leads: sampled {len(updated):,} leads by id ({calls} calls, one in {step:.0f} ids up to id {highest:,}); "
             f"{self.plan.sample.prefix[-1]:,} of them updated since {cursor_text(self.plan.position)}.")
@@ -157,7 +153,12 @@ class LeadsLane(PlannedLane):
         edge = self._edge(job)
         if job.spec.kind == "leads":
             yield from self._read_leads_file(job, rows, edge)
+            sampled = self.plan.sample is not None
             self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
+            if sampled and self.plan.sample is None:
+                self.context.runtime.logger.info(
+                    f"leads: {job.name()} held {job.records:,} leads, more than the sample of leads by id allowed for "
+                    "(a mass update of fields the sample cannot see); windows are sized from the rate and censuses from here.")
         else:
             yield from self._read_changed_leads(rows)
             if job.file_size and job.spec.window.days > 0:

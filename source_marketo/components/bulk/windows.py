@@ -91,6 +91,9 @@ class WindowPlan:
     # from its upper bound, and a census is taken only where the next span might not fit today.
     sample: Optional[Census] = None
     planned_until: Optional[datetime] = None  # from the last run's state (plan_start), kept until this run emits
+    # Rows stay where they were written (activities, by creation): once two finished exports give the rate
+    # and its growth, they tell the next windows' size better than the survey's densest day does.
+    settled: bool = False
     position: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -140,13 +143,21 @@ class WindowPlan:
     def _from_census(self, room: Room, census: Census) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess), or as many as
         a sample's bound allows."""
+        end = self._census_end(room, census)
+        if isinstance(end, Hold):
+            return end
+        window = Window(self.position, end)
+        self._estimates[window] = max(self._held(census, end), MIN_ESTIMATE)
+        self.position, self._last_size = window.end, window.end - window.start
+        return window
+
+    def _census_end(self, room: Room, census: Census) -> Union[datetime, Hold]:
+        """Where the window cut from ``census`` ends (what the budget holds of its rows), or the Hold instead."""
         limit = min(self.position + self.max_window, census.span.end, self.end)
         row_bytes = self.bytes_per_row * census_module.MARGIN
-        def held(end: datetime) -> int:  # what the rows take (not the reservation's 64 kB floor, over 5% of a small cap)
-            return int(census.rows(self.position, end) * self.bytes_per_row * census_module.MARGIN) if end > self.position else 0
 
         def sliver(end: datetime) -> bool:  # a sliver costs a whole job: tomorrow's window takes it
-            return end <= self.position or (end < limit and held(end) < TAIL * room.cap)
+            return end <= self.position or (end < limit and self._held(census, end) < TAIL * room.cap)
 
         end = census.end_for(self.position, limit, int(room.share / row_bytes))
         if sliver(end) and not room.reserved:  # not even the next dense minute in half: alone, it may have all
@@ -157,11 +168,11 @@ class WindowPlan:
                 return Hold.NEVER if whole_day <= self.position and not census.sampled else Hold.STOP
         if sliver(end):
             return Hold.WAIT if room.reserved else Hold.STOP
-        estimate = max(held(end), MIN_ESTIMATE)
-        window = Window(self.position, end)
-        self._estimates[window] = estimate
-        self.position, self._last_size = window.end, window.end - window.start
-        return window
+        return end
+
+    def _held(self, census: Census, end: datetime) -> int:
+        """What the rows up to ``end`` take (not the reservation's 64 kB floor, over 5% of a small cap)."""
+        return int(census.rows(self.position, end) * self.bytes_per_row * census_module.MARGIN) if end > self.position else 0
 
     def census_due(self, room: Room, risk: float) -> bool:
         """Whether a census should come before the next window: the day's budget could not hold it,
@@ -169,8 +180,19 @@ class WindowPlan:
         if self.position >= self.end or not self.bytes_per_row or (self.census is not None and self.census.covers(self.position)):
             return False
         if self.sampled_at(self.position):  # the sample's bound already holds the risk
-            return room.reserved + self.estimate(self.next_span()) > room.left_today
+            if room.reserved + self.estimate(self.next_span()) <= room.left_today:
+                return False
+            # A census makes the window cut now exact. Cut from the sample, it is smaller by the bound's slack, and
+            # what that leaves of today is taken by a later window: the census's job pays only where that is more
+            # than a sliver (below one, it is not exported today anyway).
+            return self._sample_slack(room) > TAIL * room.cap
         return (room.reserved + self.estimate(self.next_span())) * risk > room.left_today
+
+    def _sample_slack(self, room: Room) -> float:
+        """The bytes the sample's bound holds back on the window it would cut now (what a census would add to it;
+        where it would cut none, what a window of no sampled lead may hold)."""
+        end = self._census_end(room, self.sample)
+        return self.sample.slack(self.position, end if isinstance(end, datetime) else self.position) * self.bytes_per_row * census_module.MARGIN
 
     def next_span(self) -> Window:
         return Window(self.position, min(self.position + self.max_window, self.end))
@@ -188,6 +210,15 @@ class WindowPlan:
         """Leads switched to activity mode: windows are by creation now, so counts by update say nothing."""
         self.census = self.sample = None
         self._estimates.clear()
+
+    def take_sample(self, updated: List[datetime], step: float, cap: int) -> bool:
+        """Cut windows from a sample of leads by id (their update times, each standing for ``step`` ids), unless
+        it is too coarse for a day of ``cap`` bytes: even a window without a sampled lead is bounded at two
+        steps of leads, and where that is more than a sliver of the cap, the rate and censuses do better."""
+        if 2 * step * (self.bytes_per_row or 0.0) * census_module.MARGIN > TAIL * cap:
+            return False
+        self.sample = census_module.sample_census(updated, step, Window(self.position, self.end))
+        return True
 
     def sampled_at(self, moment: datetime) -> bool:
         return self.sample is not None and self.sample.covers(moment) and bool(self.bytes_per_row)
@@ -230,9 +261,13 @@ class WindowPlan:
 
     def _rate(self) -> Tuple[float, float]:
         """(bytes a day, margin): the learned rate projected by its growth, or the survey's, whichever
-        holds more (the survey sampled the newest data too: an upper bound while data grows)."""
+        holds more (the survey sampled the newest data too: an upper bound while data grows). Of settled
+        rows, the learned rate alone once its growth is known: the newest day is where a growing history
+        ends, not what the windows between hold (with it, a growing history's early windows reserved ten
+        times what they took, and held the other lanes' windows small all day)."""
         known = [(max(self.learned, 1.0) * self.growth, MARGIN_LEARNED)] if self.learned is not None else []
-        known += [(max(self.evidence, 1.0), MARGIN_EVIDENCE)] if self.evidence is not None else []
+        if self.evidence is not None and not (self.settled and self.samples >= 2):
+            known.append((max(self.evidence, 1.0), MARGIN_EVIDENCE))
         return max(known, key=lambda pair: pair[0] * pair[1]) if known else (self.prior, MARGIN_PRIOR)
 
     def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
