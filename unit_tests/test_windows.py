@@ -73,6 +73,25 @@ def test_given_settled_rows_with_a_known_growth_when_estimating_then_the_learned
     assert restarted.estimate(month) == int(30 * 1536 * 1.5 * MARGIN_LEARNED)  # the state keeps both
 
 
+def test_given_settled_rows_when_short_quiet_windows_are_learned_then_their_rate_does_not_fall():
+    # Found by a review: three quiet 12-hour windows at the end of a day (a night, a weekend) took a settled
+    # rate to an eighth, and the next day's 30-day windows reserved a fifth of what they held.
+    for settled, kept in ((True, 1.0), (False, 0.125)):
+        windows = plan(evidence=MB, settled=settled)
+        for month in range(2):
+            windows.learn(Window(START + timedelta(days=30 * month), START + timedelta(days=30 * (month + 1))), 30 * MB, records=30 * 4000)
+        position = START + timedelta(days=60)
+        for _ in range(3):
+            windows.learn(Window(position, position + timedelta(hours=12)), int(0.05 * MB), records=200)
+            position += timedelta(hours=12)
+        assert windows.learned == kept * MB
+    windows.learn(Window(position, position + timedelta(days=10)), MB, records=4000)  # a quiet week and more lowers it, by half at most
+    assert windows.learned == MB / 10
+    settled = plan(evidence=MB, settled=True, learned=float(MB), samples=2)
+    settled.learn(Window(position, position + timedelta(days=10)), MB, records=4000)
+    assert settled.learned == MB / 2
+
+
 def test_given_little_budget_left_when_planning_then_each_job_gets_half_of_it():
     windows = plan(learned=10 * MB, samples=2)
     window = windows.next_window(room(left=50 * MB))  # half of 50 MB at 10 MB a day x 2 (the margin near the cap)
@@ -353,6 +372,20 @@ def test_given_a_fine_sample_near_the_end_of_the_days_budget_when_planned_then_n
     assert windows.estimate(window) > 0.8 * near_end.share  # not far below what a census would have allowed
     coarse = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 20.0, Window(START, START + timedelta(days=100))))
     assert coarse.census_due(room(left=7 * MB, cap=10 * MB), 2.0)  # one in 20 ids: the bound holds back more than a sliver
+
+
+def test_given_a_sample_that_cuts_no_window_before_a_dense_minute_when_planned_then_a_census_counts_it():
+    # Found by a review: 60 of 900 sampled leads (one in 50 ids) in one minute an hour ahead, 4.2 MB left of 10.
+    # The sample's bound of that minute (3,000 leads x 1.15 kB, plus its slack) is over half of what is left, so
+    # the sample cuts no window; a census shows that the minute fits, and skipping it stopped the day instead.
+    updated = [START + timedelta(hours=1)] * 60 + [START + timedelta(days=100 * i / 840) for i in range(840)]
+    windows = plan(learned=1.0, bytes_per_row=1000.0, samples=2, sample=sample_census(updated, 50.0, Window(START, START + timedelta(days=100))))
+    left = room(left=int(4.2 * MB), cap=10 * MB)
+    assert windows.census_due(left, 2.0)
+    # and a cut that ends just before such a minute: the census could add most of the budget to it
+    later = [START + timedelta(days=2)] * 60 + [START + timedelta(days=100 * i / 840) for i in range(840)]
+    windows = plan(learned=1.0, bytes_per_row=1000.0, samples=2, sample=sample_census(later, 50.0, Window(START, START + timedelta(days=100))))
+    assert windows.census_due(left, 2.0)
 
 
 def test_given_a_sample_whose_first_minute_is_over_a_whole_day_when_planned_then_it_stops_for_today_and_never_gives_up():

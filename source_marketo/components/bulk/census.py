@@ -53,10 +53,6 @@ class Census:
         counted = self.counted(start, end)
         return counted if self.step <= 1 else math.ceil(sample_bound(counted) * self.step)
 
-    def slack(self, start: datetime, end: datetime) -> float:
-        """Of a sample: how many rows its bound holds above what [start, end) most likely has (0 for a census)."""
-        return max(self.rows(start, end) - self.counted(start, end) * max(self.step, 1.0), 0.0) if self.sampled else 0.0
-
     def end_for(self, start: datetime, limit: datetime, rows: int) -> datetime:
         """The latest window end in (start, limit] whose rows from ``start`` stay within ``rows``; ``start``
         itself when even the first minute holding data is over (of a sample: when no window fits)."""
