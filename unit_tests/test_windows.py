@@ -366,12 +366,15 @@ def test_given_a_fine_sample_near_the_end_of_the_days_budget_when_planned_then_n
     windows = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 2.0, Window(START, START + timedelta(days=100))))
     near_end = room(left=int(0.7 * MB), cap=5 * MB)
     assert windows.estimate(windows.next_span()) > near_end.left_today
-    assert not windows.census_due(near_end, 2.0)  # the bound holds back ~58 kB of the window cut now: less than a sliver (256 kB)
+    assert not windows.census_due(near_end, 2.0)  # a count could add less than a sliver (256 kB) to the window cut now
     window = windows.next_window(near_end)
     assert isinstance(window, Window) and windows.estimate(window) <= near_end.share
     assert windows.estimate(window) > 0.8 * near_end.share  # not far below what a census would have allowed
     coarse = plan(learned=1.0, bytes_per_row=1000.0, sample=sample_census(updated, 20.0, Window(START, START + timedelta(days=100))))
     assert coarse.census_due(room(left=7 * MB, cap=10 * MB), 2.0)  # one in 20 ids: the bound holds back more than a sliver
+    too_coarse = plan(learned=1.0, bytes_per_row=1000.0)  # two steps of 50 leads at 1.15 kB: 115 kB, over 5% of a 1 MB cap
+    assert not too_coarse.take_sample(updated, 50.0, MB) and too_coarse.sample is None
+    assert too_coarse.take_sample(updated, 50.0, 10 * MB) and too_coarse.sampled_at(START)
 
 
 def test_given_a_sample_that_cuts_no_window_before_a_dense_minute_when_planned_then_a_census_counts_it():

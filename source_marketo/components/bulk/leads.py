@@ -153,9 +153,8 @@ class LeadsLane(PlannedLane):
         edge = self._edge(job)
         if job.spec.kind == "leads":
             yield from self._read_leads_file(job, rows, edge)
-            sampled = self.plan.sample is not None
             self.plan.learn(job.spec.window, job.file_size, job.records)  # window sizes follow the lead exports
-            if sampled and self.plan.sample is None:
+            if self.plan.sample_dropped == job.spec.window:
                 self.context.runtime.logger.info(
                     f"leads: {job.name()} held {job.records:,} leads, more than the sample of leads by id allowed for "
                     "(a mass update of fields the sample cannot see); windows are sized from the rate and censuses from here.")

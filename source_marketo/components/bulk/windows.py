@@ -144,17 +144,13 @@ class WindowPlan:
     def _from_census(self, room: Room, census: Census) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess), or as many as
         a sample's bound allows."""
-        end = self._census_end(room, census)
+        end = self._census_cut(room, census)[0]
         if isinstance(end, Hold):
             return end
         window = Window(self.position, end)
         self._estimates[window] = max(self._held(census, end), MIN_ESTIMATE)
         self.position, self._last_size = window.end, window.end - window.start
         return window
-
-    def _census_end(self, room: Room, census: Census) -> Union[datetime, Hold]:
-        """Where the window cut from ``census`` ends (what the budget holds of its rows), or the Hold instead."""
-        return self._census_cut(room, census)[0]
 
     def _census_cut(self, room: Room, census: Census) -> Tuple[Union[datetime, Hold], float, datetime]:
         """(where the window cut from ``census`` ends or the Hold instead, the bytes it was cut to, the furthest it may reach)."""
