@@ -188,3 +188,33 @@ def test_given_a_leads_census_refused_with_1035_when_driven_then_the_lane_switch
     scheduler, _ = drive(marketo, [lane], budget_mb=1)  # a tight budget: the lane takes a census first
     assert lane.mode == MODE_ACTIVITY and not lane._census_pending
     assert read and all(spec.filter_name == "createdAt" for spec in read)
+
+
+def test_given_a_leads_census_that_counts_no_rows_when_driven_then_its_span_is_done_without_exporting_it():
+    clock = BoundedClock(START)
+    marketo = FakeMarketo(clock)
+    created, specs = marketo.create, []
+
+    def create(job):
+        specs.append(job.spec)
+        return created(job)
+
+    marketo.create = create
+
+    class Header(list):  # a census file of no rows: only its header
+        header = ["updatedAt"]
+
+    @contextmanager
+    def files(job):
+        yield Header()
+
+    # The last 20 days of a backfill, at a tight budget: the census comes first, and finds nothing.
+    start = NOW - timedelta(days=20)
+    lane = leads_lane({LEADS: {"updated_at": format_datetime(start), "bytes_per_day": 200_000, "bytes_per_row": 500.0, "rate_growth": 1.0}})
+    read = []
+    lane._read_export = lambda job, rows: iter(read.append(job.spec) or ())
+    scheduler = ExportScheduler(marketo, files, ExportBudget(marketo.clock, 1), marketo.clock, LOG, poll_interval=1.0)
+    messages = list(scheduler.run([lane])) + list(scheduler.final_states())
+    assert specs and all(spec.census for spec in specs) and not read  # no export of a span counted empty
+    assert lane.cursor == NOW and lane.state()["updated_at"] == format_datetime(NOW)
+    assert messages[-1].state.stream.stream_state.updated_at == format_datetime(NOW)

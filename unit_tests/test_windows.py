@@ -445,3 +445,42 @@ def test_given_a_run_stopping_inside_a_sample_when_the_state_is_read_again_then_
     assert again.sample.step == 10.0 and again.sampled_at(START + timedelta(days=40))
     assert again.sample.rows(START + timedelta(days=40), START + timedelta(days=50)) == windows.sample.rows(START + timedelta(days=40), START + timedelta(days=50))
     assert plan_numbers({"census": state["sample"]})["carried_census"] is None and plan_numbers({"sample": {**state["sample"], "step": "x"}})["sample"] is None
+
+
+def test_given_a_kept_census_that_ends_after_its_first_minutes_when_a_sample_covers_the_rest_then_one_window_goes_on_past_it():
+    from source_marketo.components.bulk.census import from_state, to_state
+    # A run stopped inside a census: the state keeps its first minutes, so its span ends a day in; the sample goes on.
+    kept = from_state({**to_state(census(START, [(60, 50)]), START), "end": "2026-01-02T00:00:00Z"})
+    updated = [START + timedelta(days=d, hours=12) for d in range(100)]  # one sampled lead a day, each for 10 ids
+    windows = plan(learned=1000.0, bytes_per_row=1000.0, carried_census=kept,
+                   sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    first = windows.next_window(room(left=50 * MB, cap=50 * MB))
+    assert first == Window(START, START + timedelta(days=30))  # not a day's window of 50 leads, then another job
+    counted = int(50 * 1000 * 1.15)  # the census's day, exact, then the sample's bound for days 1..30 (29 sampled leads)
+    assert abs(windows.estimate(first) - counted - windows.sample.rows(START + timedelta(days=1), first.end) * 1000 * 1.15) <= 1
+    # Where the sample's bound does not fit, the sample cuts it (never the rate, which knows less)
+    cut = plan(learned=1000.0, bytes_per_row=1000.0, carried_census=kept, sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    window = cut.next_window(room(left=MB, cap=MB))  # half: 512 kB, under the 538 kB of the 30 days
+    assert START + timedelta(days=1) < window.end < START + timedelta(days=30)
+    assert cut.estimate(window) <= MB / 2  # half of what is left today
+
+
+def test_given_a_sample_that_ends_before_the_plan_when_the_rest_is_short_and_fits_then_the_last_window_takes_it():
+    # The sample ends where the run that took it began; the plan ends at this run's now, 5 days later.
+    updated = [START + timedelta(days=d, hours=12) for d in range(95)]
+    sampled = sample_census(updated, 10.0, Window(START, START + timedelta(days=95)))
+    windows = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled)
+    ample = room(left=50 * MB, cap=50 * MB)
+    assert not windows.census_due(ample, 2.0)
+    last = windows.next_window(ample)
+    assert last == Window(START + timedelta(days=80), START + timedelta(days=100))  # no census and no empty export after the sample
+    tail = int(10_000.0 * 2.0 * 5)  # 5 days at the learned rate, at the margin near the cap
+    assert abs(windows.estimate(last) - windows.sample.rows(last.start, START + timedelta(days=95)) * 1000 * 1.15 - tail) <= 1
+    windows.learn(last, 400 * 1000, 400)  # more than the sample's bound: the leads updated since it was taken, not a blind spot
+    assert windows.sample is not None and windows.sample_dropped is None
+    # A day that might not hold the rest at twice its rate: the window ends with the sample, and a census counts the rest.
+    tight = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled)
+    small = room(left=600_000, cap=600_000)
+    cut = tight.next_window(small)
+    assert cut.end == START + timedelta(days=95)
+    assert tight.census_due(room(left=600_000, reserved=tight.estimate(cut), cap=600_000, in_flight=1), 2.0)

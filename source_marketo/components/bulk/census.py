@@ -41,6 +41,11 @@ class Census:
     def sampled(self) -> bool:
         return self.step > 0
 
+    @property
+    def total(self) -> int:
+        """Rows (of a sample: sampled leads) in the whole span."""
+        return self.prefix[-1]
+
     def covers(self, moment: datetime) -> bool:
         return self.span.start <= moment < self.span.end
 

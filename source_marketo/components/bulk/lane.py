@@ -20,7 +20,7 @@ from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, Window
 from source_marketo.components.bulk.survey import Survey
 from source_marketo.components.bulk.records import Edge
-from source_marketo.components.bulk.windows import Group, Hold, Room, WindowPlan, cursor_text
+from source_marketo.components.bulk.windows import CENSUS_RISK, Group, Hold, Room, WindowPlan, cursor_text
 from source_marketo.components.errors import Decision, ExportFailed
 
 
@@ -54,14 +54,12 @@ class Lane(Protocol):
         """Where the lane is, in a few words, for the heartbeat and a stop's message."""
 
 
-CENSUS_RISK = 2.0  # a census comes first when data this much denser than estimated would not fit the day's budget
-
-
 class PlannedLane:
     """The part of the protocol that only depends on the window plan and the parts of a window."""
 
     name = "lane"
     plan: WindowPlan
+    cursor: datetime  # where the lane's streams are emitted to (a lane that takes censuses keeps one)
     census_risk = CENSUS_RISK  # a lane whose newest data no survey sampled takes a census at a higher risk
 
     def _begin(self, start: datetime) -> None:
@@ -95,8 +93,19 @@ class PlannedLane:
         if job.spec.census:
             self.plan.census = read_census(rows, self.census_column() or "", job.spec.window)
             self._census_pending = False
+            if not self.plan.census.total and self.plan.position == job.spec.window.start:
+                self._counted_empty(job)
             return iter(())
         return self._read_export(job, rows)
+
+    def _counted_empty(self, job: ExportJob) -> None:
+        """A census that counted no rows: an export of its span (the same filter) would hold none either, and a
+        record changed since has moved past it, to a later window. The span is done without that export (the
+        lane's files are read in order: every window before it was emitted). At the end of a capped first
+        sync, the span past the sample was counted, found empty, and exported again for nothing."""
+        self._check_continuity(job)
+        self.plan.position = max(self.plan.position, job.spec.window.end)
+        self.cursor = max(self.cursor, self._advance(job))
 
     def next_export(self, room: Room) -> Union[ExportSpec, Hold, None]:
         if self._census_pending:
@@ -107,7 +116,7 @@ class PlannedLane:
                 self._census_pending = True
                 return census
         if self._window is None:
-            window = self.plan.next_window(room)
+            window = self.plan.next_window(room, self.census_risk)
             if not isinstance(window, Window):
                 return window
             self._window, self._window_parts = window, list(self.parts())

@@ -38,6 +38,7 @@ MAX_GROWTH = 2.0  # a rate rising from window to window is projected to rise as 
 SETTLED_QUIET_DAYS = 7  # a shorter window of settled rows never lowers their rate: nights and weekends are quiet
 MARGIN_EVIDENCE = 2.0  # from the survey of the data's beginning: data gets denser over time
 MARGIN_PRIOR = 4.5  # a guess: a job several times bigger must still not push the day over the cap
+CENSUS_RISK = 2.0  # a census comes first when data this much denser than estimated would not fit the day's budget
 
 Group = Optional[Tuple[int, ...]]  # the activity types of one export; None: the lane's one export per window
 
@@ -110,14 +111,15 @@ class WindowPlan:
 
     # --- what to export next -----------------------------------------------------------------
 
-    def next_window(self, room: Room) -> Union[Window, Hold, None]:
-        """The next window, a Hold, or None when every window up to ``end`` was handed out."""
+    def next_window(self, room: Room, risk: float = CENSUS_RISK) -> Union[Window, Hold, None]:
+        """The next window, a Hold, or None when every window up to ``end`` was handed out. ``risk``: the
+        lane's census risk (census_due), which a window cut from counts heeds where it runs past them."""
         if self.position >= self.end:
             return None
         if self.census is not None and self.census.covers(self.position) and self.bytes_per_row:
-            return self._from_census(room, self.census)
+            return self._from_census(room, self.census, risk)
         if self.sampled_at(self.position):
-            return self._from_census(room, self.sample)
+            return self._from_census(room, self.sample, risk)
         if room.in_flight and self.samples < 2 and self._tight(room):
             return Hold.WAIT  # the rest may not fit today and how fast the data grows is unknown: one job at a time
         rate, margin = self._rate()
@@ -141,16 +143,48 @@ class WindowPlan:
             self._margins[window] = margin
         return window
 
-    def _from_census(self, room: Room, census: Census) -> Union[Window, Hold]:
+    def _from_census(self, room: Room, census: Census, risk: float) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess), or as many as
-        a sample's bound allows."""
-        end = self._census_cut(room, census)[0]
+        a sample's bound allows; where the counts end first, what comes after them sizes the rest."""
+        end, budget, limit = self._census_cut(room, census)
         if isinstance(end, Hold):
             return end
+        held = self._held(census, end)
+        if end >= limit:
+            end, held = self._past_counts(room, census, end, held, budget, risk)
         window = Window(self.position, end)
-        self._estimates[window] = max(self._held(census, end), MIN_ESTIMATE)
+        self._estimates[window] = max(held, MIN_ESTIMATE)
         self.position, self._last_size = window.end, window.end - window.start
         return window
+
+    def _past_counts(self, room: Room, census: Census, end: datetime, held: int, budget: float, risk: float) -> Tuple[datetime, int]:
+        """A window that reached the end of its counts before its own limit, with budget to spare, goes on:
+        past a census (kept in the state, it ends after its first minutes) the sample's bound cuts it, past
+        the sample (it ends where the run that took it began) the rate does, where even data ``risk`` times
+        as dense would fit (else a census comes first, as census_due would take). Without this, each end of
+        counts cost a job: 629 leads where a kept census ended, a census and an empty export past the sample.
+        (end, the bytes the window holds)."""
+        reach = min(self.position + self.max_window, self.end)
+        row_bytes = (self.bytes_per_row or 0.0) * census_module.MARGIN
+        if census is not self.sample and self.sample is not None and self.sample.covers(end) and end < reach:
+            limit = min(reach, self.sample.span.end)
+            more = self.sample.end_for(end, limit, int(max(budget - held, 0) / row_bytes))
+            if more > end:
+                held += int(self.sample.rows(end, more) * row_bytes)
+                end = more
+            if end < limit:
+                return end, held  # the sample's bound cut it
+        if end >= reach or (census.covers(end) or (self.sample is not None and self.sample.covers(end))):
+            return end, held
+        rate, margin = self._rate()
+        per_day = rate * max(margin, MARGIN_NEAR_CAP)
+        rest = Window(end, reach)
+        if (room.reserved + held + rate * margin * rest.days) * risk > room.left_today:
+            return end, held  # what comes after the counts might not fit: a census first, as census_due decides
+        days = min(rest.days, max(budget - held, 0.0) / per_day)
+        if days < rest.days:
+            return end, held  # the rest is for a window of its own (the day's budget sizes it)
+        return reach, held + int(per_day * rest.days)
 
     def _census_cut(self, room: Room, census: Census) -> Tuple[Union[datetime, Hold], float, datetime]:
         """(where the window cut from ``census`` ends or the Hold instead, the bytes it was cut to, the furthest it may reach)."""
@@ -233,9 +267,11 @@ class WindowPlan:
     def learn(self, window: Window, file_size: Optional[int], records: Optional[int] = None) -> None:
         """Cautious: a busy window raises the rate at once; a quiet one lowers it by half at most.
         An empty export (a header only) says nothing about how big a day of data is."""
-        if records is not None and self.sample is not None and self.sample.covers(window.start) and records > self.sample.rows(window.start, window.end):
+        if (records is not None and self.sample is not None and self.sample.covers(window.start) and window.end <= self.sample.span.end
+                and records > self.sample.rows(window.start, window.end)):
             # More leads than the sample's bound: it cannot see them (the visible updatedAt tracks standard
             # fields only, and a mass update of a custom field moves leads unseen). Rates and censuses from here.
+            # (A window that ran past the sample also holds leads updated since it was taken: nothing to tell.)
             self.sample = None
             self.sample_dropped = window
         if file_size is None or window.days <= 0 or records == 0:
