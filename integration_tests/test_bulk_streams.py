@@ -62,8 +62,11 @@ def test_given_updates_deletes_and_merges_when_an_incremental_sync_follows_then_
     first, catalog = read_bulk(marketo_emulator, config, streams=["leads"])
     summary = marketo_emulator.tick(seconds=1800, new_leads=4, updated_leads=6, deleted_leads=2, merged_leads=2, new_activities=10)
     marketo_emulator.clock.advance(120)  # the newest minute is left to the next run
+    tokens_before = len(marketo_emulator.journal.calls(endpoint="/rest/v1/activities/pagingtoken.json"))
     second, _ = read_bulk(marketo_emulator, config, state=first.latest_state(), streams=["leads"])
     assert second.failure is None, second.errors
+    # Both scans (deleted leads, merges) start from the same checkpoint: one paging token serves them.
+    assert len(marketo_emulator.journal.calls(endpoint="/rest/v1/activities/pagingtoken.json")) - tokens_before == 1
     changed = set(summary["new_leads"]) | set(summary["updated_leads"])
     second_live = {r["id"] for r in second.records("leads") if r["deleted_at"] is None}
     assert changed <= second_live

@@ -484,3 +484,7 @@ def test_given_a_sample_that_ends_before_the_plan_when_the_rest_is_short_and_fit
     cut = tight.next_window(small)
     assert cut.end == START + timedelta(days=95)
     assert tight.census_due(room(left=600_000, reserved=tight.estimate(cut), cap=600_000, in_flight=1), 2.0)
+    # The lane's census risk decides too: a lane whose newest data is 8 times as uncertain ends with the sample.
+    other_slot_busy = Room(left_today=700_000, reserved=0, cap=700_000, in_flight=0, running=1)  # all that is free: 700 kB
+    assert plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled).next_window(other_slot_busy, 2.0).end == START + timedelta(days=100)
+    assert plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled).next_window(other_slot_busy, 8.0).end == START + timedelta(days=95)

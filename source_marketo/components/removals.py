@@ -23,9 +23,10 @@ _NUMBERS = re.compile(r"\d+")
 
 
 def activity_pages(runtime: MarketoRuntime, path: str, since: datetime, params: Optional[Mapping[str, Any]] = None) -> Iterator[List[Mapping[str, Any]]]:
-    """Pages of a date-token paged activity endpoint, from ``since`` to now."""
+    """Pages of a date-token paged activity endpoint, from ``since`` to now. The first token is asked once a
+    run per ``since``: pagingtoken.json is told only the date, never the endpoint, so its token serves each."""
     client = runtime.client
-    token = client.get("/rest/v1/activities/pagingtoken.json", params={"sinceDatetime": format_datetime(since)}).envelope.next_page_token
+    token = runtime.cached_get("/rest/v1/activities/pagingtoken.json", {"sinceDatetime": format_datetime(since)}).envelope.next_page_token
     seen: Set[str] = set()
     while token and token not in seen:
         seen.add(token)

@@ -161,7 +161,7 @@ class WindowPlan:
         """A window that reached the end of its counts before its own limit, with budget to spare, goes on:
         past a census (kept in the state, it ends after its first minutes) the sample's bound cuts it, past
         the sample (it ends where the run that took it began) the rate does, where even data ``risk`` times
-        as dense would fit (else a census comes first, as census_due would take). Without this, each end of
+        as dense would fit (else a census comes first). Without this, each end of
         counts cost a job: 629 leads where a kept census ended, a census and an empty export past the sample.
         (end, the bytes the window holds)."""
         reach = min(self.position + self.max_window, self.end)
@@ -179,8 +179,10 @@ class WindowPlan:
         rate, margin = self._rate()
         per_day = rate * max(margin, MARGIN_NEAR_CAP)
         rest = Window(end, reach)
-        if (room.reserved + held + rate * margin * rest.days) * risk > room.left_today:
-            return end, held  # what comes after the counts might not fit: a census first, as census_due decides
+        if room.reserved + held + rate * margin * rest.days * risk > room.left_today:
+            # Were the rest ``risk`` times as dense as its rate, the day might not hold it beside what is reserved:
+            # a census first (census_due). The reservations and ``held`` carry margins of their own.
+            return end, held
         days = min(rest.days, max(budget - held, 0.0) / per_day)
         if days < rest.days:
             return end, held  # the rest is for a window of its own (the day's budget sizes it)
