@@ -476,6 +476,9 @@ def test_given_a_sample_that_ends_before_the_plan_when_the_rest_is_short_and_fit
     assert last == Window(START + timedelta(days=80), START + timedelta(days=100))  # no census and no empty export after the sample
     tail = int(10_000.0 * 2.0 * 5)  # 5 days at the learned rate, at the margin near the cap
     assert abs(windows.estimate(last) - windows.sample.rows(last.start, START + timedelta(days=95)) * 1000 * 1.15 - tail) <= 1
+    # Reused after a restart (the estimate made at the cut is gone), it still reserves its rest at the rate
+    restarted = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled)
+    assert abs(restarted.estimate(last) - windows.estimate(last)) <= 1
     windows.learn(last, 400 * 1000, 400)  # more than the sample's bound: the leads updated since it was taken, not a blind spot
     assert windows.sample is not None and windows.sample_dropped is None
     # A day that might not hold the rest at twice its rate: the window ends with the sample, and a census counts the rest.

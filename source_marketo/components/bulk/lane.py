@@ -93,7 +93,7 @@ class PlannedLane:
         if job.spec.census:
             self.plan.census = read_census(rows, self.census_column() or "", job.spec.window)
             self._census_pending = False
-            if not self.plan.census.total and self.plan.position == job.spec.window.start:
+            if not self.plan.census.total and job.records == 0 and self.plan.position == job.spec.window.start:  # Marketo says none too
                 self._counted_empty(job)
             return iter(())
         return self._read_export(job, rows)
