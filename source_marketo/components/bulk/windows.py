@@ -174,19 +174,23 @@ class WindowPlan:
                 end = more
             if end < limit:
                 return end, held  # the sample's bound cut it
-        if end >= reach or (census.covers(end) or (self.sample is not None and self.sample.covers(end))):
+        if end >= reach:
             return end, held
-        rate, margin = self._rate()
-        per_day = rate * max(margin, MARGIN_NEAR_CAP)
         rest = Window(end, reach)
+        rate, margin = self._rate()
         if (room.reserved + held + rate * margin * rest.days) * risk > room.left_today:
             # As census_due asks: were the data ``risk`` times as dense, the day might not hold it with what is reserved.
             # (Applying the risk to the rest alone took a custom object's capped days 0.3% over the cap.)
             return end, held
-        days = min(rest.days, max(budget - held, 0.0) / per_day)
-        if days < rest.days:
+        past = self._past_sample(rest)
+        if held + past > budget:
             return end, held  # the rest is for a window of its own (the day's budget sizes it)
-        return reach, held + int(per_day * rest.days)
+        return reach, held + past
+
+    def _past_sample(self, rest: Window) -> int:
+        """What the part of a window past every count reserves: its days at the rate, at the margin near the cap."""
+        rate, margin = self._rate()
+        return int(rate * max(margin, MARGIN_NEAR_CAP) * rest.days)
 
     def _census_cut(self, room: Room, census: Census) -> Tuple[Union[datetime, Hold], float, datetime]:
         """(where the window cut from ``census`` ends or the Hold instead, the bytes it was cut to, the furthest it may reach)."""
@@ -245,10 +249,10 @@ class WindowPlan:
         if window in self._estimates:
             return self._estimates[window]
         if self.sampled_at(window.start):
-            held = self.sample.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN
+            held = int(self.sample.rows(window.start, window.end) * self.bytes_per_row * census_module.MARGIN)
             if window.end > self.sample.span.end:  # a window that ran past the sample (reused after a restart): its rest at the rate
-                held += self._rate()[0] * max(self._rate()[1], MARGIN_NEAR_CAP) * Window(self.sample.span.end, window.end).days
-            return max(int(held), MIN_ESTIMATE)
+                held += self._past_sample(Window(self.sample.span.end, window.end))
+            return max(held, MIN_ESTIMATE)
         rate, margin = self._rate()
         return max(int(rate * self._margins.get(window, margin) * window.days), MIN_ESTIMATE)
 
