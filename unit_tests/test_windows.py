@@ -191,6 +191,24 @@ def test_given_saved_exports_when_resuming_then_the_contiguous_matching_chain_is
     assert windows.position == second.end
 
 
+def test_given_a_window_cut_near_the_cap_when_it_is_reused_after_a_restart_then_it_reserves_what_it_was_cut_to():
+    first_run = plan(learned=10 * MB)
+    window = first_run.next_window(room(left=50 * MB))  # cut by the budget: reserved at the margin near the cap
+    cut_to = first_run.estimate(window)
+    assert cut_to == int(10 * MB * 2.0 * window.days) > int(10 * MB * MARGIN_LEARNED * window.days)
+    saved = saved_exports([ExportJob(spec(window), export_id="a")], estimate=first_run.estimate)
+    assert saved[0]["estimate"] == cut_to
+    restarted = plan(learned=10 * MB, saved=saved)
+    assert [job.export_id for job in restarted.resumable(spec, START)] == ["a"]
+    assert restarted.estimate(window) == cut_to  # not the rate's 1.25 (the review's restarts went 24-56% over the cap)
+    risen = plan(learned=40 * MB, saved=saved)
+    risen.resumable(spec, START)
+    assert risen.estimate(window) == int(40 * MB * MARGIN_LEARNED * window.days)  # where the rate now says more, that
+    broken = plan(learned=10 * MB, saved=[{**saved[0], "estimate": "lots"}])
+    broken.resumable(spec, START)
+    assert broken.estimate(window) == int(10 * MB * MARGIN_LEARNED * window.days)  # a bad number in the state is ignored
+
+
 def test_given_saved_exports_for_other_fields_when_resuming_then_none_is_reused():
     first = Window(START, START + timedelta(days=1))
     saved = saved_exports([ExportJob(spec(first), export_id="a")])

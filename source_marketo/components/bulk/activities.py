@@ -137,7 +137,7 @@ class ActivitiesLane(PlannedLane):
         return [replace(spec, activity_type_ids=first), replace(spec, activity_type_ids=second)]
 
     def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
-        self._pending = saved_exports(jobs, self.grouped)
+        self._pending = saved_exports(jobs, self.grouped, self.plan.estimate)
         for stream in self.streams:
             yield state_message(stream, self.state_of(stream))
 

@@ -201,7 +201,7 @@ class CustomObjectLane(PlannedLane):
         return self._resume(self.cursor)
 
     def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
-        self._pending = saved_exports(jobs)
+        self._pending = saved_exports(jobs, estimate=self.plan.estimate)
         yield state_message(self.stream.name, self.state())
 
     def census_column(self) -> Optional[str]:

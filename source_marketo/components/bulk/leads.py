@@ -142,7 +142,7 @@ class LeadsLane(PlannedLane):
         return [self._spec(spec.window, part) for part in self.parts()]
 
     def checkpoint(self, jobs: List[ExportJob]) -> Iterator[Any]:
-        self._pending = saved_exports(jobs, grouped=self.mode == MODE_ACTIVITY)
+        self._pending = saved_exports(jobs, grouped=self.mode == MODE_ACTIVITY, estimate=self.plan.estimate)
         yield state_message(LEADS, self.state())
 
     def census_column(self) -> Optional[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from source_marketo.components.bulk import census as census_module
 from source_marketo.components.bulk.census import Census
@@ -377,6 +377,12 @@ class WindowPlan:
             spec: ExportSpec = make_spec(window, group)
             if window.start != reached[group] or entry.get("key") != spec.key:
                 break
+            saved = _positive(entry.get("estimate"))
+            if saved is not None and window not in self._estimates:
+                # What the window was cut to (a census, a sample, a margin near the cap) is gone with the last run:
+                # the job reserves what it reserved then, or more where the rate now says so. (A review's simulation:
+                # restarts while jobs ran took capped days 24-56% over the cap at the rate's estimates.)
+                self._estimates[window] = max(int(saved), self.estimate(window))
             jobs.append(ExportJob(spec, export_id=str(entry["export_id"]), reused=True))
             reached[group] = window.end
         self.saved = []
@@ -390,14 +396,17 @@ class WindowPlan:
         return jobs
 
 
-def saved_exports(jobs: List[ExportJob], grouped: bool = False) -> List[Dict[str, Any]]:
+def saved_exports(jobs: List[ExportJob], grouped: bool = False, estimate: Optional[Callable[[Window], int]] = None) -> List[Dict[str, Any]]:
     """The created jobs of a lane, in order, as state entries (for reuse by the next run); a lane
-    that exports its types in groups notes each export's types."""
+    that exports its types in groups notes each export's types, and each window's ``estimate`` (the
+    plan's bytes for it) is kept, so that a reused job reserves what it was cut to."""
     entries = []
     for job in jobs:
         if not job.export_id:
             break
         entry: Dict[str, Any] = {**job.spec.window.to_state(), "export_id": job.export_id, "key": job.spec.key}
+        if estimate is not None and not job.spec.census:
+            entry["estimate"] = int(estimate(job.spec.window))
         if job.spec.census:
             entries.append({**entry, "census": True})  # a lane waits for its census: nothing comes after it
             break
