@@ -14,7 +14,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import AirbyteLogFormatter
@@ -80,9 +80,10 @@ class Output:
         return self.of_type("CATALOG")[-1]["catalog"]
 
 
-def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None, stop_after: Optional[int] = None, clock: Optional[Any] = None) -> Output:
-    """Run one command; ``stop_after`` kills the run after that many output lines (a crash mid-sync);
-    ``clock`` pins the connector's time."""
+def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optional[Mapping[str, Any]] = None, state: Optional[Any] = None, stop_after: Optional[int] = None, clock: Optional[Any] = None,
+        stop_when: Optional[Callable[[Dict[str, Any]], bool]] = None) -> Output:
+    """Run one command; ``stop_after`` kills the run after that many output lines (a crash mid-sync), and
+    ``stop_when`` after the first message it holds true for; ``clock`` pins the connector's time."""
     with tempfile.TemporaryDirectory() as folder:
         args = [command]
         for name, value in (("config", config), ("catalog", catalog), ("state", state)):
@@ -91,7 +92,7 @@ def run(command: str, config: Optional[Mapping[str, Any]] = None, catalog: Optio
                 with open(path, "w") as handle:
                     json.dump(value, handle)
                 args += [f"--{name}", path]
-        return _execute(args, stop_after, clock)
+        return _execute(args, stop_after, clock, stop_when)
 
 
 class _LogCollector(logging.Handler):
@@ -106,7 +107,7 @@ class _LogCollector(logging.Handler):
         self.chunks.append(self.format(record) + "\n")
 
 
-def _execute(args: List[str], stop_after: Optional[int], clock: Optional[Any] = None) -> Output:
+def _execute(args: List[str], stop_after: Optional[int], clock: Optional[Any] = None, stop_when: Optional[Callable[[Dict[str, Any]], bool]] = None) -> Output:
     chunks: List[str] = []
     collector = _LogCollector(chunks)
     airbyte_logger = logging.getLogger("airbyte")
@@ -118,6 +119,8 @@ def _execute(args: List[str], stop_after: Optional[int], clock: Optional[Any] = 
         for message in entrypoint.run(entrypoint.parse_args(args)):
             chunks.append(message + "\n")
             if stop_after is not None and sum(chunk.count("\n") for chunk in chunks) >= stop_after:
+                break
+            if stop_when is not None and stop_when(json.loads(message)):
                 break
     except AirbyteTracedException as error:
         failure = error

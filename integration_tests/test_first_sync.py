@@ -140,6 +140,8 @@ def test_given_an_activity_backfill_stopped_at_the_cap_when_resumed_the_next_day
         assert "Stopped cleanly" in output.errors[-1]["message"], output.errors[-1]
         emulator.clock.advance(next_chicago_midnight(emulator))
     assert output.failure is None and len(outputs) > 2, len(outputs)  # the cap stopped at least two days
+    per_day = mb_per_day(emulator)
+    assert max(per_day.values()) <= MB, per_day  # its first day had taken 1.84 MB: 30-day windows at a rate learned from 5-day ones
     assert all(started[:19] == cursor[:19] for cursor, started in resumed_at), resumed_at
     records = [record for run_output in outputs for record in run_output.records("lead_activities")]
     assert len(records) == len({record["id"] for record in records})  # no hour emitted twice
@@ -159,3 +161,52 @@ def test_given_leads_whose_new_lead_activities_say_little_when_backfilled_under_
     sampled = [m for m in outputs[0].logs("INFO") if m.startswith("leads: sampled ")]
     assert sampled, outputs[0].logs("INFO")
     assert int(sampled[0].split("ids up to id ")[1].split(")")[0].replace(",", "")) > 6000 - 7, sampled  # the newest ids too, one in 7
+
+
+def pending_exports(message, stream):
+    """The exports of ``stream`` that a STATE message keeps for the next run (0 for any other message)."""
+    if message.get("type") != "STATE" or message["state"]["stream"]["stream_descriptor"]["name"] != stream:
+        return 0
+    return len(message["state"]["stream"]["stream_state"].get("pending_exports") or [])
+
+
+@pytest.mark.parametrize("shape", ["sampled", "burst", "activities"])
+def test_given_runs_killed_while_their_exports_run_under_a_small_cap_when_restarted_at_once_then_no_day_goes_over_it(marketo_emulator_factory, shape):
+    # Found by a review: a restarted run reused the jobs still running in Marketo but reserved them at the rate,
+    # not at what the sample or census had cut them to, and planned new windows into the difference (a day
+    # went 24-56% over the cap). Each day here: a run killed once two exports are pending, then restarted.
+    # Writing it found an older overrun: a growing activity history's first day took 1.9 MB of a cap of 1.
+    stream = "lead_activities" if shape == "activities" else "leads"
+    if shape == "activities":
+        begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
+        emulator = marketo_emulator_factory(leads=600, activities=90000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
+        config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+    elif shape == "burst":
+        emulator, config = burst_before_the_sync(marketo_emulator_factory, 3600)
+    else:
+        begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
+        emulator = marketo_emulator_factory(leads=6000, activities=300, history_shape="growing", data_begins=begins, rate_limit_calls=0)
+        config = emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+    catalog = configured_catalog(run("discover", config).catalog, [stream])
+    state, outputs, kills = None, [], 0
+    for _ in range(8):
+        output = run("read", config, catalog, state=state, stop_when=lambda message: pending_exports(message, stream) > 1)
+        outputs.append(output)
+        state = output.latest_state() or state
+        if output.failure is None and pending_exports(output.messages[-1], stream) > 1:  # killed: restarted at once
+            kills += 1
+            output = run("read", config, catalog, state=state)
+            outputs.append(output)
+            state = output.latest_state() or state
+        if output.failure is None:
+            break
+        assert "Stopped cleanly" in output.errors[-1]["message"], output.errors[-1]
+        emulator.clock.advance(next_chicago_midnight(emulator))
+    assert output.failure is None and kills >= 2, (kills, len(outputs))
+    per_day = mb_per_day(emulator)
+    assert max(per_day.values()) <= MB, per_day
+    records = [record for run_output in outputs for record in run_output.records(stream)]
+    if stream == "leads":
+        assert_leads_match(emulator, records, leads_schema(catalog), config["start_date"])
+    else:
+        assert dedupe(records, "activity_date") == expected_activities(emulator, [int(t) for t in TYPES.split(",")], config["start_date"])

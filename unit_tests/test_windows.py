@@ -73,6 +73,27 @@ def test_given_settled_rows_with_a_known_growth_when_estimating_then_the_learned
     assert restarted.estimate(month) == int(30 * 1536 * 1.5 * MARGIN_LEARNED)  # the state keeps both
 
 
+def test_given_a_rising_rate_when_windows_lie_further_ahead_of_the_learned_one_then_each_step_projects_its_growth_again():
+    # Found by a test with kills: a growing activity history learned from two 5-day windows (growth 2) had three
+    # 30-day windows reserve 0.8 MB where they took 1.9 MB, under a cap of 1 MB.
+    windows = plan(settled=True)
+    first, second = Window(START, START + timedelta(days=5)), Window(START + timedelta(days=5), START + timedelta(days=10))
+    windows.learn(first, 5 * 1000 * 1000, records=10)
+    windows.learn(second, 5 * 2000 * 1000, records=20)
+    assert windows.growth == 2.0
+    rate = lambda window: windows.estimate(window) / window.days / MARGIN_LEARNED
+    assert rate(Window(second.end, second.end + timedelta(days=5))) == 2000_000 * 2  # the next 5 days: its growth once
+    assert rate(Window(second.end, second.end + timedelta(days=30))) == 2000_000 * (2 + 15 / 5 - 0.5)  # its centre 3.5 steps ahead
+    assert rate(Window(second.end + timedelta(days=60), second.end + timedelta(days=90))) == 2000_000 * 8  # far ahead: 8 times at most
+    restarted = plan(settled=True, **plan_numbers(plan_state(windows)))  # the state keeps where the rate was learned
+    assert restarted.learned_window == second and restarted.estimate(Window(second.end, second.end + timedelta(days=30))) == windows.estimate(Window(second.end, second.end + timedelta(days=30)))
+    flat = plan(settled=True)
+    flat.learn(first, 5 * 1000 * 1000, records=10)
+    flat.learn(second, 5 * 900 * 1000, records=9)
+    assert flat.estimate(Window(second.end + timedelta(days=60), second.end + timedelta(days=90))) == int(1000_000 * MARGIN_LEARNED * 30)  # not rising: no projection
+    assert plan(**plan_numbers({"bytes_per_day": 1000, "rate_window": {"start": "x"}})).learned_window is None  # a broken state entry: none
+
+
 def test_given_settled_rows_when_short_quiet_windows_are_learned_then_their_rate_does_not_fall():
     # Found by a review: three quiet 12-hour windows at the end of a day (a night, a weekend) took a settled
     # rate to an eighth, and the next day's 30-day windows reserved a fifth of what they held.

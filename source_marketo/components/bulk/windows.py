@@ -35,6 +35,9 @@ TAIL = 0.05  # a window the budget cuts to less than this share of the day's cap
 MARGIN_LEARNED = 1.25  # from this lane's own finished exports: adjacent windows differ little
 MARGIN_NEAR_CAP = 2.0  # at least this when the budget decides a window's size: an underestimate there overruns the cap
 MAX_GROWTH = 2.0  # a rate rising from window to window is projected to rise as much again, at most doubled
+# ... and as much again for each step (the learned window's length, a day at least) a window lies further ahead,
+# up to this many times the learned rate: windows handed out in a row, or one far longer than the learned one.
+MAX_PROJECTION = 8.0
 SETTLED_QUIET_DAYS = 7  # a shorter window of settled rows never lowers their rate: nights and weekends are quiet
 MARGIN_EVIDENCE = 2.0  # from the survey of the data's beginning: data gets denser over time
 MARGIN_PRIOR = 4.5  # a guess: a job several times bigger must still not push the day over the cap
@@ -86,6 +89,7 @@ class WindowPlan:
     growth: float = 1.0  # how much the learned rate rose from one window to the next (1: not rising)
     bytes_per_row: Optional[float] = None  # from finished exports, else the survey: what a census row count costs
     samples: int = 0  # finished exports the learned rate comes from (2: its growth is known too)
+    learned_window: Optional[Window] = None  # the export the learned rate was last taken from (where its growth is projected from)
     # The census the last run stopped inside (its counts from where it stopped): a dense spot ahead that
     # the learned rate does not show is still cut from counted rows, without paying for a new census.
     carried_census: Optional[Census] = None
@@ -122,16 +126,17 @@ class WindowPlan:
             return self._from_census(room, self.sample, risk)
         if room.in_flight and self.samples < 2 and self._tight(room):
             return Hold.WAIT  # the rest may not fit today and how fast the data grows is unknown: one job at a time
-        rate, margin = self._rate()
+        span = self.next_span()  # a rising rate is projected to the furthest a window may reach: a shorter one holds less
+        margin = self._rate()[1]
         remaining = self.end - self.position
-        if (room.reserved + rate * margin * min(self.max_window, remaining).total_seconds() / 86400) * MARGIN_NEAR_CAP > room.left_today:
+        if (room.reserved + self._per_day(span, margin) * span.days) * MARGIN_NEAR_CAP > room.left_today:
             # The day might not hold the next window at twice its estimate: an underestimate now overruns the
             # cap (windows handed out in a row run ahead of what the rate learned; growing data outgrows it).
             margin = max(margin, MARGIN_NEAR_CAP)
-        size, even = self._affordable(room, rate * margin)
+        size, even = self._affordable(room, self._per_day(span, margin))
         if size < min(self.max_window, remaining):  # the budget, not the window limit, decides the size
             margin = max(margin, MARGIN_NEAR_CAP)
-            size, even = self._affordable(room, rate * margin)
+            size, even = self._affordable(room, self._per_day(span, margin))
             if room.reserved and size < even / 2:
                 return Hold.WAIT  # running jobs will settle and tell more than a sliver would
             if room.share < TAIL * room.cap or size < MIN_WINDOW:
@@ -177,8 +182,7 @@ class WindowPlan:
         if end >= reach:
             return end, held
         rest = Window(end, reach)
-        rate, margin = self._rate()
-        if (room.reserved + held + rate * margin * rest.days) * risk > room.left_today:
+        if (room.reserved + held + self._per_day(rest) * rest.days) * risk > room.left_today:
             # As census_due asks: were the data ``risk`` times as dense, the day might not hold it with what is reserved.
             # (Applying the risk to the rest alone took a custom object's capped days 0.3% over the cap.)
             return end, held
@@ -189,8 +193,7 @@ class WindowPlan:
 
     def _past_sample(self, rest: Window) -> int:
         """What the part of a window past every count reserves: its days at the rate, at the margin near the cap."""
-        rate, margin = self._rate()
-        return int(rate * max(margin, MARGIN_NEAR_CAP) * rest.days)
+        return int(self._per_day(rest, max(self._rate()[1], MARGIN_NEAR_CAP)) * rest.days)
 
     def _census_cut(self, room: Room, census: Census) -> Tuple[Union[datetime, Hold], float, datetime]:
         """(where the window cut from ``census`` ends or the Hold instead, the bytes it was cut to, the furthest it may reach)."""
@@ -253,8 +256,7 @@ class WindowPlan:
             if window.end > self.sample.span.end:  # a window that ran past the sample (reused after a restart): its rest at the rate
                 held += self._past_sample(Window(self.sample.span.end, window.end))
             return max(held, MIN_ESTIMATE)
-        rate, margin = self._rate()
-        return max(int(rate * self._margins.get(window, margin) * window.days), MIN_ESTIMATE)
+        return max(int(self._per_day(window, self._margins.get(window)) * window.days), MIN_ESTIMATE)
 
     def drop_updated_at_evidence(self) -> None:
         """Leads switched to activity mode: windows are by creation now, so counts by update say nothing."""
@@ -295,6 +297,7 @@ class WindowPlan:
         if self.learned is not None:
             self.growth = min(max(rate / max(self.learned, 1.0), 1.0), MAX_GROWTH)
         self.learned = rate if self.learned is None else max(rate, self.learned * 0.5)
+        self.learned_window = window
         if records:
             self.bytes_per_row = max(file_size / records, (self.bytes_per_row or 0.0) * 0.5)
         self.samples = min(self.samples + 1, 2)
@@ -328,6 +331,29 @@ class WindowPlan:
             known.append((max(self.evidence, 1.0), MARGIN_EVIDENCE))
         return max(known, key=lambda pair: pair[0] * pair[1]) if known else (self.prior, MARGIN_PRIOR)
 
+    def _per_day(self, window: Window, margin: Optional[float] = None) -> float:
+        """The bytes a day ``window`` reserves: the rate at ``margin`` (the rate's own when None), and at least
+        the learned rate projected to the window (_projected) at the learned margin. A margin near the cap
+        holds a window or two ahead already; the projection decides further ahead, or for a window far longer
+        than the learned one."""
+        rate, own = self._rate()
+        per_day = rate * (own if margin is None else margin)
+        if self.learned is not None:
+            per_day = max(per_day, max(self.learned, 1.0) * self._projected(window) * MARGIN_LEARNED)
+        return per_day
+
+    def _projected(self, window: Window) -> float:
+        """How many times the learned rate ``window`` is estimated at: its growth once for the window next to
+        the learned one, and once more for each step further ahead (the learned window's length, a day at
+        least), up to MAX_PROJECTION. Without the steps, a growing activity history learned from two 5-day
+        windows had three 30-day windows reserve 0.8 MB where they took 1.9 MB (a cap of 1 MB)."""
+        if self.growth <= 1.0 or self.learned_window is None:
+            return self.growth
+        step = max(self.learned_window.days, 1.0)
+        centres = (window.start - self.learned_window.start + window.end - self.learned_window.end).total_seconds() / 2 / 86400
+        ahead = max(centres / step - 1.0, 0.0)
+        return min(self.growth + (self.growth - 1.0) * ahead, max(MAX_PROJECTION, self.growth))
+
     def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
         """The window the budget allows now (Room.share), and what each of two parallel jobs would get of
         the day's budget left; near the cap, windows grow by doubling at most (the rate may be rising)."""
@@ -342,8 +368,8 @@ class WindowPlan:
 
     def _tight(self, room: Room) -> bool:
         """Whether what is left of the plan might not fit what is free of today's budget."""
-        rate, margin = self._rate()
-        return rate * margin * (self.end - self.position).total_seconds() / 86400 > room.free
+        rest = Window(self.position, self.end)
+        return self._per_day(rest) * rest.days > room.free
 
     # --- reuse of the exports an earlier run created ------------------------------------------
 
@@ -454,6 +480,7 @@ def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     learned = _positive(state.get("bytes_per_day"))
     samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
     return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples,
+            "learned_window": _window(state.get("rate_window")) if learned else None,
             "carried_census": _kind(census_module.from_state(state.get("census")), sampled=False),
             "sample": _kind(census_module.from_state(state.get("sample")), sampled=True), "planned_until": parse_cursor(state.get("planned_until"))}
 
@@ -485,10 +512,20 @@ def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str,
     numbers: Dict[str, Any] = {**ends, "bytes_per_day": round(plan.learned)}
     if plan.samples >= 2:
         numbers["rate_growth"] = round(plan.growth, 3)
+    if plan.learned_window is not None:
+        numbers["rate_window"] = plan.learned_window.to_state()
     census = _kept(plan, plan.census, cursor)
     if census is not None:
         numbers["census"] = census
     return {**numbers, "bytes_per_row": round(plan.bytes_per_row, 1)} if plan.bytes_per_row else numbers
+
+
+def _window(value: Any) -> Optional[Window]:
+    """A window as the state keeps it ({start, end}); None for anything else."""
+    if not isinstance(value, dict):
+        return None
+    start, end = parse_cursor(value.get("start")), parse_cursor(value.get("end"))
+    return Window(start, end) if start is not None and end is not None and start < end else None
 
 
 def _positive(value: Any) -> Optional[float]:
