@@ -94,6 +94,54 @@ def test_given_a_rising_rate_when_windows_lie_further_ahead_of_the_learned_one_t
     assert plan(**plan_numbers({"bytes_per_day": 1000, "rate_window": {"start": "x"}})).learned_window is None  # a broken state entry: none
 
 
+def test_given_a_rising_rate_learned_from_short_windows_of_rows_that_move_when_planning_ahead_then_it_is_not_projected():
+    # Found by a review: two 0.3-day lead windows apart by noise gave growth 1.96, the 30-day span was projected
+    # at 8 times, and the run cut half-day windows all day.
+    for settled, days, projected in ((False, 0.3, False), (False, 8, True), (True, 0.3, False), (True, 1, True)):
+        windows = plan(settled=settled)
+        first = Window(START, START + timedelta(days=days))
+        second = Window(first.end, first.end + timedelta(days=days))
+        windows.learn(first, int(days * 1000_000), records=10)
+        windows.learn(second, int(days * 2000_000), records=20)
+        month = Window(second.end + timedelta(days=30), second.end + timedelta(days=60))
+        assert (windows.estimate(month) > int(windows.learned * 2.0 * MARGIN_LEARNED * 30) + 1) == projected, (settled, days)
+
+
+def test_given_a_rising_rate_near_the_cap_when_sizing_then_the_window_is_the_longest_whose_own_estimate_fits():
+    windows = plan(settled=True)
+    windows.learn(Window(START, START + timedelta(days=5)), 5 * 1000_000, records=10)
+    windows.learn(Window(START + timedelta(days=5), START + timedelta(days=10)), 5 * 2000_000, records=20)
+    windows.position = START + timedelta(days=10)
+    budget = room(left=40 * MB, cap=40 * MB)
+    window = windows.next_window(budget)
+    assert windows.estimate(window) <= budget.share
+    longer = Window(window.start, window.end + timedelta(hours=6))
+    assert windows._per_day(longer, 2.0) * longer.days > budget.share  # the longest: the span's rate (farther ahead) would have cut it shorter
+    assert windows._per_day(window, 2.0) < windows._per_day(windows.next_span(), 2.0)
+
+
+def test_given_a_window_handed_out_when_a_quiet_export_lowers_the_rate_then_its_estimate_does_not_fall():
+    # Found by a review: estimates saved at a checkpoint were recomputed after a flat window reset the growth,
+    # and a restarted run reserved 5 times less than the jobs had.
+    windows = plan(settled=True)
+    windows.learn(Window(START, START + timedelta(days=5)), 5 * 1000_000, records=10)
+    windows.learn(Window(START + timedelta(days=5), START + timedelta(days=10)), 5 * 2000_000, records=20)
+    windows.position = START + timedelta(days=10)
+    window = windows.next_window(room())
+    given = windows.estimate(window)
+    windows.learn(Window(START + timedelta(days=10), START + timedelta(days=20)), 10 * 1000_000, records=20)
+    assert windows.growth == 1.0 and windows.estimate(window) == given
+
+
+def test_given_a_window_split_in_halves_then_each_half_reserves_what_the_whole_did():
+    windows = plan(learned=10 * MB)
+    window = windows.next_window(room(left=50 * MB))  # near the cap: reserved at the larger margin
+    whole = windows.estimate(window)
+    assert windows.estimate(windows.split(window)[0]) < whole  # a span halved to find a census that fits: smaller
+    halves = windows.split_export(window)
+    assert [windows.estimate(half) for half in halves] == [whole, whole]  # its rows may all be in one half
+
+
 def test_given_settled_rows_when_short_quiet_windows_are_learned_then_their_rate_does_not_fall():
     # Found by a review: three quiet 12-hour windows at the end of a day (a night, a weekend) took a settled
     # rate to an eighth, and the next day's 30-day windows reserved a fifth of what they held.

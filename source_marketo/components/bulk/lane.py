@@ -149,7 +149,7 @@ class PlannedLane:
     def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
         """The same request over each half of the window (fields, filter, types unchanged); a census
         that fails twice counts the first half only (it is read once)."""
-        halves = self.plan.split(spec.window)
+        halves = self.plan.split_export(spec.window)
         if not halves:
             return None
         return [replace(spec, window=halves[0])] if spec.census else [replace(spec, window=window) for window in halves]

@@ -35,7 +35,7 @@ TAIL = 0.05  # a window the budget cuts to less than this share of the day's cap
 MARGIN_LEARNED = 1.25  # from this lane's own finished exports: adjacent windows differ little
 MARGIN_NEAR_CAP = 2.0  # at least this when the budget decides a window's size: an underestimate there overruns the cap
 MAX_GROWTH = 2.0  # a rate rising from window to window is projected to rise as much again, at most doubled
-# ... and as much again for each step (the learned window's length, a day at least) a window lies further ahead,
+# ... and as much again for each step (the distance between the exports it came from) a window lies further ahead,
 # up to this many times the learned rate: windows handed out in a row, or one far longer than the learned one.
 MAX_PROJECTION = 8.0
 SETTLED_QUIET_DAYS = 7  # a shorter window of settled rows never lowers their rate: nights and weekends are quiet
@@ -90,6 +90,7 @@ class WindowPlan:
     bytes_per_row: Optional[float] = None  # from finished exports, else the survey: what a census row count costs
     samples: int = 0  # finished exports the learned rate comes from (2: its growth is known too)
     learned_window: Optional[Window] = None  # the export the learned rate was last taken from (where its growth is projected from)
+    growth_days: Optional[float] = None  # how far apart (centre to centre) the two exports were that gave the growth
     # The census the last run stopped inside (its counts from where it stopped): a dense spot ahead that
     # the learned rate does not show is still cut from counted rows, without paying for a new census.
     carried_census: Optional[Census] = None
@@ -108,6 +109,7 @@ class WindowPlan:
         self._last_size: Optional[timedelta] = None
         self._margins: Dict[Window, float] = {}  # windows sized near the cap hold a larger margin
         self._estimates: Dict[Window, int] = {}  # windows cut from a census: their rows at the known row size
+        self._pinned: Dict[Window, int] = {}  # what each window handed out was estimated at then: it reserves no less later
         self.census: Optional[Census] = self.carried_census
         self.saved_census: Optional[Dict[str, Any]] = None  # a census the last run created and did not read (resumable)
         self.emitted_fresh = False  # whether a window exported in this run was emitted (plan_state's planned_until)
@@ -133,10 +135,10 @@ class WindowPlan:
             # The day might not hold the next window at twice its estimate: an underestimate now overruns the
             # cap (windows handed out in a row run ahead of what the rate learned; growing data outgrows it).
             margin = max(margin, MARGIN_NEAR_CAP)
-        size, even = self._affordable(room, self._per_day(span, margin))
+        size, even = self._sized(room, span, margin)
         if size < min(self.max_window, remaining):  # the budget, not the window limit, decides the size
             margin = max(margin, MARGIN_NEAR_CAP)
-            size, even = self._affordable(room, self._per_day(span, margin))
+            size, even = self._sized(room, span, margin)
             if room.reserved and size < even / 2:
                 return Hold.WAIT  # running jobs will settle and tell more than a sliver would
             if room.share < TAIL * room.cap or size < MIN_WINDOW:
@@ -146,7 +148,24 @@ class WindowPlan:
         self.position, self._last_size = window.end, size
         if margin != self._rate()[1]:
             self._margins[window] = margin
+        self._pinned[window] = self.estimate(window)
         return window
+
+    def _sized(self, room: Room, span: Window, margin: float) -> Tuple[timedelta, timedelta]:
+        """_affordable at ``margin``, for the longest window from ``position`` whose own estimate fits: a window
+        shorter than ``span`` is projected less far ahead (_projected), so it may be longer than ``span``'s rate allows."""
+        size, even = self._affordable(room, self._per_day(span, margin))
+        cut = lambda length: Window(self.position, self.position + length)
+        if size >= span.end - span.start or self._per_day(cut(size), margin) >= self._per_day(span, margin):
+            return size, even
+        low, high = size, span.end - span.start
+        for _ in range(20):  # the window's estimate grows with its length: bisect to the longest that fits
+            middle = (low + high) / 2
+            if self._affordable(room, self._per_day(cut(middle), margin))[0] >= middle:
+                low = middle
+            else:
+                high = middle
+        return low, self._affordable(room, self._per_day(cut(low), margin))[1]
 
     def _from_census(self, room: Room, census: Census, risk: float) -> Union[Window, Hold]:
         """A window cut to the rows the budget holds, as the census counted them (no guess), or as many as
@@ -256,7 +275,8 @@ class WindowPlan:
             if window.end > self.sample.span.end:  # a window that ran past the sample (reused after a restart): its rest at the rate
                 held += self._past_sample(Window(self.sample.span.end, window.end))
             return max(held, MIN_ESTIMATE)
-        return max(int(self._per_day(window, self._margins.get(window)) * window.days), MIN_ESTIMATE)
+        fresh = max(int(self._per_day(window, self._margins.get(window)) * window.days), MIN_ESTIMATE)
+        return max(fresh, self._pinned.get(window, 0))  # a quiet export read since lowers the rate, not what the job was given
 
     def drop_updated_at_evidence(self) -> None:
         """Leads switched to activity mode: windows are by creation now, so counts by update say nothing."""
@@ -296,6 +316,8 @@ class WindowPlan:
             rate = max(rate, self.learned)
         if self.learned is not None:
             self.growth = min(max(rate / max(self.learned, 1.0), 1.0), MAX_GROWTH)
+            last = self.learned_window
+            self.growth_days = (window.start - last.start + window.end - last.end).total_seconds() / 2 / 86400 if last is not None else None
         self.learned = rate if self.learned is None else max(rate, self.learned * 0.5)
         self.learned_window = window
         if records:
@@ -313,6 +335,15 @@ class WindowPlan:
         middle = window.start + (window.end - window.start) / 2
         middle = middle.replace(microsecond=0)
         return [Window(window.start, middle), Window(middle, window.end)]
+
+    def split_export(self, window: Window) -> Optional[List[Window]]:
+        """The halves of a window exported in two instead: each reserves what the whole did (its rows may all
+        be in one half; a review: a 40 MB census cut split into halves that reserved 1.25 MB each)."""
+        halves = self.split(window)
+        whole = self.estimate(window)
+        for half in halves or ():
+            self._estimates[half] = whole
+        return halves
 
     def rate_known_from(self) -> str:
         return "earlier exports" if self.learned is not None else "the survey" if self.evidence is not None else "a cautious guess"
@@ -344,15 +375,17 @@ class WindowPlan:
 
     def _projected(self, window: Window) -> float:
         """How many times the learned rate ``window`` is estimated at: its growth once for the window next to
-        the learned one, and once more for each step further ahead (the learned window's length, a day at
-        least), up to MAX_PROJECTION. Without the steps, a growing activity history learned from two 5-day
+        the learned one, and as much again for each step further ahead (the distance between the two exports
+        the growth came from), up to MAX_PROJECTION: growth as a straight line, through the last two exports. Without the steps, a growing activity history learned from two 5-day
         windows had three 30-day windows reserve 0.8 MB where they took 1.9 MB (a cap of 1 MB)."""
-        if self.growth <= 1.0 or self.learned_window is None:
+        learned, apart = self.learned_window, self.growth_days
+        # Growth between short windows is mostly noise (a night, a weekend): where a quiet window can lower the
+        # rate (rows that move), only a week's windows tell (a review: two 0.3-day windows gave 8 times all day).
+        shortest = 1.0 if self.settled else SETTLED_QUIET_DAYS
+        if self.growth <= 1.0 or learned is None or apart is None or min(learned.days, apart) < shortest:
             return self.growth
-        step = max(self.learned_window.days, 1.0)
-        centres = (window.start - self.learned_window.start + window.end - self.learned_window.end).total_seconds() / 2 / 86400
-        ahead = max(centres / step - 1.0, 0.0)
-        return min(self.growth + (self.growth - 1.0) * ahead, max(MAX_PROJECTION, self.growth))
+        centres = (window.start - learned.start + window.end - learned.end).total_seconds() / 2 / 86400
+        return min(max(1.0 + (self.growth - 1.0) * centres / apart, self.growth), max(MAX_PROJECTION, self.growth))
 
     def _affordable(self, room: Room, bytes_per_day: float) -> Tuple[timedelta, timedelta]:
         """The window the budget allows now (Room.share), and what each of two parallel jobs would get of
@@ -480,7 +513,7 @@ def plan_numbers(state: Dict[str, Any]) -> Dict[str, Any]:
     learned = _positive(state.get("bytes_per_day"))
     samples = 2 if learned and "rate_growth" in state else 1 if learned else 0
     return {"learned": learned, "growth": rate_growth(state), "bytes_per_row": _positive(state.get("bytes_per_row")), "samples": samples,
-            "learned_window": _window(state.get("rate_window")) if learned else None,
+            "learned_window": _window(state.get("rate_window")) if learned else None, "growth_days": _positive(state.get("growth_days")),
             "carried_census": _kind(census_module.from_state(state.get("census")), sampled=False),
             "sample": _kind(census_module.from_state(state.get("sample")), sampled=True), "planned_until": parse_cursor(state.get("planned_until"))}
 
@@ -514,6 +547,8 @@ def plan_state(plan: WindowPlan, cursor: Optional[datetime] = None) -> Dict[str,
         numbers["rate_growth"] = round(plan.growth, 3)
     if plan.learned_window is not None:
         numbers["rate_window"] = plan.learned_window.to_state()
+    if plan.growth_days is not None and plan.samples >= 2:
+        numbers["growth_days"] = round(plan.growth_days, 4)
     census = _kept(plan, plan.census, cursor)
     if census is not None:
         numbers["census"] = census
