@@ -83,6 +83,13 @@ def burst_before_the_sync(factory, burst_seconds):
     return emulator, emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
 
 
+def capped_instance(factory, leads, activities, **settings):
+    """An instance of growing history whose data begins 150 days ago, and a config from that day under a 1 MB daily export cap."""
+    begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
+    emulator = factory(leads=leads, activities=activities, history_shape="growing", data_begins=begins, rate_limit_calls=0)
+    return emulator, emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins), **settings)
+
+
 def mb_per_day(emulator):
     return per_chicago_day((job["finishedAt"], job["bytes"] or 0) for job in emulator.jobs
                            if job["clientId"] == emulator.client_id and job["status"] == "Completed")
@@ -121,9 +128,7 @@ def test_given_one_minute_holding_more_than_a_days_cap_when_backfilled_then_the_
 def test_given_an_activity_backfill_stopped_at_the_cap_when_resumed_the_next_day_then_it_goes_on_from_the_cursor_without_exporting_the_lookback_again(marketo_emulator_factory):
     # Each resumed day began an hour before the cursor: that hour was exported (and its activities emitted)
     # again every day, where the window before the cursor had been exported long after its data was written.
-    begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
-    emulator = marketo_emulator_factory(leads=600, activities=90000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
-    config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+    emulator, config = capped_instance(marketo_emulator_factory, 600, 90000, activity_type_ids=TYPES)
     catalog = configured_catalog(run("discover", config).catalog, ["lead_activities"])
     state, outputs, resumed_at = None, [], []
     for _ in range(8):
@@ -151,9 +156,7 @@ def test_given_an_activity_backfill_stopped_at_the_cap_when_resumed_the_next_day
 def test_given_leads_whose_new_lead_activities_say_little_when_backfilled_under_a_small_cap_then_no_day_goes_over_it(marketo_emulator_factory):
     # Found by a review: with 6,000 leads and few New Lead activities the survey said "about 0.0 MB" a day,
     # and one run exported 3 MB under a cap of 1. The windows are now cut from a sample of the leads by id.
-    begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
-    emulator = marketo_emulator_factory(leads=6000, activities=300, history_shape="growing", data_begins=begins, rate_limit_calls=0)
-    config = emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+    emulator, config = capped_instance(marketo_emulator_factory, 6000, 300)
     outputs, catalog = sync_until_complete(emulator, config, streams=["leads"], max_runs=6)  # ~3 MB: 4 days, and some to spare
     per_day = mb_per_day(emulator)
     assert max(per_day.values()) <= MB, per_day
@@ -178,15 +181,11 @@ def test_given_runs_killed_while_their_exports_run_under_a_small_cap_when_restar
     # Writing it found an older overrun: a growing activity history's first day took 1.9 MB of a cap of 1.
     stream = "lead_activities" if shape == "activities" else "leads"
     if shape == "activities":
-        begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
-        emulator = marketo_emulator_factory(leads=600, activities=90000, history_shape="growing", data_begins=begins, rate_limit_calls=0)
-        config = emulator_config(emulator, activity_type_ids=TYPES, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+        emulator, config = capped_instance(marketo_emulator_factory, 600, 90000, activity_type_ids=TYPES)
     elif shape == "burst":
         emulator, config = burst_before_the_sync(marketo_emulator_factory, 3600)
     else:
-        begins = (datetime.now(timezone.utc) - timedelta(days=3 + 150)).replace(microsecond=0)
-        emulator = marketo_emulator_factory(leads=6000, activities=300, history_shape="growing", data_begins=begins, rate_limit_calls=0)
-        config = emulator_config(emulator, daily_bulk_export_limit_mb=1, start_date=format_datetime(begins))
+        emulator, config = capped_instance(marketo_emulator_factory, 6000, 300)
     catalog = configured_catalog(run("discover", config).catalog, [stream])
     state, outputs, kills = None, [], 0
     for _ in range(8):
