@@ -209,3 +209,46 @@ def test_given_runs_killed_while_their_exports_run_under_a_small_cap_when_restar
         assert_leads_match(emulator, records, leads_schema(catalog), config["start_date"])
     else:
         assert dedupe(records, "activity_date") == expected_activities(emulator, [int(t) for t in TYPES.split(",")], config["start_date"])
+
+
+def test_given_leads_removed_during_a_capped_backfill_when_it_completes_then_they_are_tombstoned_and_only_uncapped_runs_scan_for_them(marketo_emulator_factory):
+    # A run stopped at the day's export cap leaves the removal scans to the next run, from the same checkpoint:
+    # a backfill over several Marketo days paid for them (a paging token, deletedleads, merges) once a day.
+    emulator, config = capped_instance(marketo_emulator_factory, 6000, 300)
+    catalog = configured_catalog(run("discover", config).catalog, ["leads"])
+    state, outputs, gone, scans = None, [], set(), []
+    for _ in range(6):  # ~3 MB: 4 days, and some to spare
+        before = len(emulator.journal.calls(endpoint="/rest/v1/activities/deletedleads.json"))
+        output = run("read", config, catalog, state=state)
+        outputs.append(output)
+        scans.append(len(emulator.journal.calls(endpoint="/rest/v1/activities/deletedleads.json")) - before)
+        state = output.latest_state() or state
+        if output.failure is None:
+            break
+        assert "Stopped cleanly" in output.errors[-1]["message"], output.errors[-1]
+        summary = emulator.tick(seconds=600, new_leads=0, updated_leads=0, deleted_leads=3, merged_leads=2, new_activities=0)
+        gone |= set(summary["deleted_leads"]) | {merge["loser"] for merge in summary["merged_leads"]}
+        emulator.clock.advance(next_chicago_midnight(emulator))
+    assert output.failure is None and len(outputs) > 2, len(outputs)
+    assert scans[:-1] == [0] * (len(scans) - 1) and scans[-1] >= 1, scans  # only the run that completed scanned
+    assert max(mb_per_day(emulator).values()) <= MB
+    records = [record for run_output in outputs for record in run_output.records("leads")]
+    assert_leads_match(emulator, records, leads_schema(catalog), config["start_date"], must_remove=gone)
+
+
+def test_given_a_removal_scan_deferred_a_week_when_the_next_capped_run_comes_then_it_scans_anyway(marketo_emulator_factory):
+    # Marketo may prune Delete Lead activities after 14 days: a scan waits for an uncapped run a week at most.
+    emulator, config = capped_instance(marketo_emulator_factory, 6000, 300)
+    catalog = configured_catalog(run("discover", config).catalog, ["leads"])
+    first = run("read", config, catalog)
+    assert first.failure is not None and "Stopped cleanly" in first.errors[-1]["message"], first.errors
+    state = first.latest_state()
+    leads = next(entry for entry in state if entry["stream"]["stream_descriptor"]["name"] == "leads")["stream"]["stream_state"]
+    emulator.clock.advance(next_chicago_midnight(emulator))
+    week_ago = (emulator.clock.now() - timedelta(days=8)).replace(microsecond=0)
+    leads["deletions_through"] = format_datetime(week_ago)
+    second = run("read", config, catalog, state=state)
+    assert second.failure is not None and "Stopped cleanly" in second.errors[-1]["message"], second.errors
+    assert emulator.journal.calls(endpoint="/rest/v1/activities/deletedleads.json")
+    kept = second.stream_state("leads")["deletions_through"]
+    assert kept > format_datetime(week_ago), kept  # the scan moved its checkpoint
