@@ -130,7 +130,8 @@ class BulkSync:
         if starts and scheduler.limit is not None and min(starts) >= context.now - DEFER_REMOVALS:
             # A run stopped at the day's export cap leaves its scans to the next run, from the same checkpoints:
             # a backfill over several Marketo days pays for them once, not once a day.
-            runtime.logger.info(f"Deleted and merged leads since {cursor_text(min(starts))} are read by the next sync (this one stopped at "
+            kinds = " and ".join((["deleted and merged leads"] if lead_removals else []) + (["Delete Lead activities"] if delete_activities else []))
+            runtime.logger.info(f"The {kinds} since {cursor_text(min(starts))} are read by the next sync (this one stopped at "
                                 "the daily export limit; their checkpoints are kept, and a scan waits at most "
                                 f"{DEFER_REMOVALS.days} days: Marketo may prune deletions after 14).")
             starts, lead_removals, delete_activities = [], False, False
