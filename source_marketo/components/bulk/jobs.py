@@ -132,6 +132,10 @@ class ExportJob:
     given_up: bool = False  # its lane stopped and its status cannot be had: left to the next run (its id is in state)
     last_polled: float = 0.0
     first_polled: float = 0.0
+    queued_at: Optional[str] = None  # Marketo's queuedAt and startedAt (timing.py)
+    started_at: Optional[str] = None
+    queued_local: Optional[float] = None  # clock.monotonic() when the enqueue reply came (with queuedAt)
+    expected_end: Optional[float] = None  # clock.monotonic() just after which it should be done (timing.py)
 
     def update(self, item: Mapping[str, Any]) -> None:
         self.export_id = str(item.get("exportId") or self.export_id)
@@ -141,6 +145,8 @@ class ExportJob:
         self.records = _int_or_none(item.get("numberOfRecords"))
         self.finished_at = item.get("finishedAt") or None
         self.error = item.get("errorMsg") or None
+        self.queued_at = item.get("queuedAt") or self.queued_at
+        self.started_at = item.get("startedAt") or self.started_at
 
     def name(self) -> str:
         return f"{self.spec.describe()} (export {self.export_id or 'not created'})"

@@ -17,6 +17,7 @@ state only ever moves forward over windows that were fully emitted.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.download import ExportCorrupt, ExportGone
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob, JobStatus
 from source_marketo.components.bulk.lane import Lane
+from source_marketo.components.bulk.timing import JobTimer
 from source_marketo.components.bulk.windows import DEPTH, PROCESSING_SLOTS, Hold, Room
 from source_marketo.components.clock import Clock
 from source_marketo.components.errors import Action, Decision, ExportFailed, Limit, user_message
@@ -36,6 +38,9 @@ MIN_POLL_SPACING = 0.25  # even with a 0 s poll interval (emulator tests), never
 SERVICE_SPACING = 1.0  # between a lane's batches, look at the queue at most this often
 HEARTBEAT_SECONDS = 300.0
 LATER_POLLS = 5  # our jobs queued behind the two that can be processing are polled 5 times less often
+# A poll exactly one refresh interval after the last can still find the status shown then (measured on the
+# emulator's clock: a job seen Queued 60 s after its enqueue, so a whole interval late): polls a little later.
+REFRESH_MARGIN = 0.02
 # The retry ladder (see _after_failure): a failed window is exported again once, then in halves.
 MAX_ATTEMPTS_PER_WINDOW = 2
 MAX_FAILURES_IN_A_ROW = 6  # then the failures are not about window size: splitting further only burns calls
@@ -72,6 +77,7 @@ class ExportScheduler:
         self.poll_interval = max(poll_interval, MIN_POLL_SPACING)
         self.depth = depth
         self.job_timeout = job_timeout
+        self.timer = JobTimer(self.poll_interval)
         self.jobs_created = 0
         self.jobs_reused = 0
         self._lanes: List[LaneState] = []
@@ -273,6 +279,8 @@ class ExportScheduler:
             return False
         if decision.action is Action.ALREADY_QUEUED:
             job.status = JobStatus.QUEUED
+        else:
+            job.queued_local = self.clock.monotonic()  # Marketo's queuedAt (this reply's or a status's) is no later
         job.enqueued_at = job.last_polled = now
         return True
 
@@ -346,8 +354,12 @@ class ExportScheduler:
                        if job.export_id and not job.given_up and (job.status is None or job.status.active)), key=lambda entry: entry[0])
         due = []
         for rank, (_, state, job) in enumerate(jobs):
-            spacing = self.poll_interval * (1 if rank < PROCESSING_SLOTS else LATER_POLLS)
-            due.append((job.last_polled + spacing if job.status is not None else 0.0, state, job))
+            spacing = self.poll_interval * (1 if rank < PROCESSING_SLOTS else LATER_POLLS) * (1 + REFRESH_MARGIN)
+            at = job.last_polled + spacing if job.status is not None else 0.0
+            if job.status is JobStatus.PROCESSING and job.expected_end is not None and job.expected_end > at:
+                # As often as before, but on the phase that puts one poll just after the expected end (timing.py).
+                at = job.expected_end - spacing * math.floor((job.expected_end - at) / spacing)
+            due.append((at, state, job))
         return due
 
     def _poll_due(self) -> None:
@@ -362,6 +374,10 @@ class ExportScheduler:
         if decision is None:
             return
         job.first_polled = job.first_polled or now
+        if decision.action is Action.OK and job.status is JobStatus.COMPLETED:
+            self.timer.learn(job)
+        elif decision.action is Action.OK and job.status is JobStatus.PROCESSING and job.expected_end is None:
+            job.expected_end = self._expected_end(state, job)
         if job.status is JobStatus.COMPLETED and decision.action is Action.OK:
             # Megabytes of jobs that completed before this run are in the day's total already.
             self.budget.settle(job.key(), job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
@@ -380,6 +396,12 @@ class ExportScheduler:
             job.seen_unfinished = True
             if job.status is JobStatus.CREATED and self._limit is None:
                 self._enqueue(state, job)
+
+    def _expected_end(self, state: LaneState, job: ExportJob) -> Optional[float]:
+        try:
+            return self.timer.expected_end(job, state.lane.estimate(job.spec))
+        except Exception:  # only when to poll depends on it: the polls keep their phase
+            return None
 
     def _finished_today(self, job: ExportJob) -> bool:
         try:

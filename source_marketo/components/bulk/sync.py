@@ -12,7 +12,7 @@ is done) are handled here.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalog, FailureType, StreamDescriptor, SyncMode
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as status_message
@@ -59,6 +59,7 @@ class BulkSync:
         self._delete_marks: List[Optional[datetime]] = []  # their deletes_through checkpoints
         self._failed_streams: set = set()  # streams of lanes that stopped while the others went on
         self._objects: Optional[List[CustomObjectStream]] = None  # the selected custom objects, described once
+        self._listed_jobs: List[Tuple[str, Dict[str, Any]]] = []  # (kind, item) of the job lists read at the start
 
     def read(self) -> Iterator[Any]:
         if not self.streams:
@@ -108,6 +109,7 @@ class BulkSync:
         self._lanes = [lane for lane in (leads_lane, activities_lane, members_lane, *object_lanes) if lane is not None]
         self._survey(context)
         scheduler = ExportScheduler(context.api, context.export_rows, runtime.exports, runtime.client.marketo_clock, runtime.logger, settings.status_poll_interval)
+        scheduler.timer.learn_listed(self._listed_jobs)
         try:
             yield from scheduler.run(self._lanes)
         except Exception:
@@ -208,15 +210,16 @@ class BulkSync:
         """Today's export megabytes of this API user, from the job lists (this also reads Marketo's clock);
         the job list of each selected custom object too: their files count against the same day."""
         kinds = ["leads", "activities"] + ([MEMBER_KIND] if PROGRAM_MEMBERS in {c.stream.name for c in self.streams} else [])
-        jobs = [job for kind in kinds for job in api.list_jobs(kind, "Completed")]
+        listed = [(kind, job) for kind in kinds for job in api.list_jobs(kind, "Completed")]
         for stream in self._object_streams():  # an object's job list refused or failing stops that object alone
             try:
-                jobs += api.list_jobs(stream.kind, "Completed")
+                listed += [(stream.kind, job) for job in api.list_jobs(stream.kind, "Completed")]
             except MarketoRequestError as error:
                 self._fail_alone(stream.name, ExportFailed(f"{stream.name}: listing the custom object's export jobs failed ({user_message(error)})", error.failure_type))
+        self._listed_jobs = listed  # they also tell how long Marketo takes to process a job (timing.py)
         today = marketo_day(self.runtime.client.server_now())  # after a reply: Marketo's day, not ours
         spent = 0
-        for job in jobs:
+        for _, job in listed:
             try:
                 if job.get("finishedAt") and marketo_day(parse_datetime(str(job["finishedAt"]))) == today:
                     spent += int(job.get("fileSize") or 0)

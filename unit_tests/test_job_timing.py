@@ -1,0 +1,195 @@
+"""Polls land just after a job's expected end (timing.py), never more often than the poll interval.
+
+A fake Marketo with two processing slots, a dispatch delay, jobs that take a fixed time plus their rows
+at a fixed rate, and a status that refreshes only when a poll comes at least an interval after the last
+refresh: what the emulator does, and the least Marketo promises."""
+
+import itertools
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+from source_marketo.components.budget import ExportBudget
+from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, JobStatus, Window
+from source_marketo.components.bulk.scheduler import ExportScheduler
+from source_marketo.components.bulk.timing import JobTimer
+from source_marketo.components.errors import Action, Decision
+from unit_tests.helpers import FakeClock
+
+UTC = timezone.utc
+START = datetime(2024, 1, 1, tzinfo=UTC)
+LOG = logging.getLogger("test_job_timing")
+FIXED, ROWS_PER_SECOND, DISPATCH, INTERVAL, ROW_BYTES = 90.0, 3000.0, 30.0, 60.0, 100
+
+
+class TimedMarketo:
+    def __init__(self, clock, rows_of):
+        self.clock, self.rows_of, self.ids = clock, rows_of, itertools.count(1)
+        self.origin = (clock.now(), clock.monotonic())
+        self.jobs = {}  # export id: the job's true timeline and its last view
+        self.order = []  # enqueue order (FIFO)
+        self.slots = [float("-inf"), float("-inf")]  # when each processing slot frees
+
+    def stamp(self, at):
+        moment = self.origin[0] + timedelta(seconds=at - self.origin[1])
+        return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _advance(self):
+        """Start queued jobs, oldest first, as a slot frees and their dispatch delay passes."""
+        now = self.clock.monotonic()
+        for export_id in self.order:
+            job = self.jobs[export_id]
+            if job["started"] is not None:
+                continue
+            slot = min(range(2), key=lambda index: self.slots[index])
+            start = max(job["queued"] + DISPATCH, self.slots[slot])
+            if start > now:
+                return
+            job["started"], self.slots[slot] = start, start + job["duration"]
+
+    def create(self, job):
+        job.export_id, job.status = f"x-{next(self.ids)}", JobStatus.CREATED
+        rows = self.rows_of(job.spec)
+        self.jobs[job.export_id] = {"rows": rows, "duration": FIXED + rows / ROWS_PER_SECOND, "queued": None, "started": None,
+                                    "refreshed": None, "view": {"exportId": job.export_id, "status": "Created"}, "polls": []}
+        return Decision(Action.OK, "ok")
+
+    def enqueue(self, job):
+        entry = self.jobs[job.export_id]
+        entry["queued"] = self.clock.monotonic()
+        self.order.append(job.export_id)
+        job.update({"exportId": job.export_id, "status": "Queued", "queuedAt": self.stamp(entry["queued"])})
+        return Decision(Action.OK, "ok")
+
+    def status(self, job):
+        self._advance()
+        now = self.clock.monotonic()
+        entry = self.jobs[job.export_id]
+        entry["polls"].append(now)
+        if entry["refreshed"] is None or now - entry["refreshed"] >= INTERVAL:
+            entry["refreshed"] = now
+            view = {"exportId": job.export_id, "status": "Queued", "queuedAt": self.stamp(entry["queued"])}
+            if entry["started"] is not None:
+                view.update(status="Processing", startedAt=self.stamp(entry["started"]))
+                end = entry["started"] + entry["duration"]
+                if end <= now:
+                    view.update(status="Completed", finishedAt=self.stamp(end), numberOfRecords=entry["rows"],
+                                fileSize=entry["rows"] * ROW_BYTES, fileChecksum="sha256:00")
+                    entry["seen"] = now - end
+            entry["view"] = view
+        job.update(entry["view"])
+        return Decision(Action.OK, "ok")
+
+    def cancel(self, job):
+        pass
+
+
+class Lane:
+    def __init__(self, windows, rows):
+        self.name, self.rows = "leads", rows
+        self.specs = [ExportSpec("leads", Window(START + timedelta(days=i), START + timedelta(days=i + 1)), "updatedAt", ("id",)) for i in range(windows)]
+
+    def rows_of(self, spec):
+        return self.rows[(spec.window.start - START).days]
+
+    def resume(self):
+        return []
+
+    def next_export(self, room):
+        return self.specs.pop(0) if self.specs else None
+
+    def estimate(self, spec):
+        return self.rows_of(spec) * ROW_BYTES  # a good estimate: the timer's rows from it are right
+
+    def refused(self, spec, decision):
+        return None
+
+    def halves(self, spec):
+        return None
+
+    def read(self, job, rows):
+        yield job.export_id
+
+    def checkpoint(self, jobs):
+        return iter(())
+
+    def progress(self):
+        return self.name
+
+
+@contextmanager
+def open_rows(job):
+    yield SimpleNamespace(job=job)
+
+
+ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75000]
+
+
+def sync(timed: bool):
+    clock = FakeClock(START)
+    lane = Lane(len(ROWS), ROWS)
+    marketo = TimedMarketo(clock, lane.rows_of)
+    scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
+    if not timed:
+        scheduler.timer.expected_end = lambda job, estimate: None
+    list(scheduler.run([lane]))
+    return marketo
+
+
+def test_given_learned_job_times_when_polling_then_each_job_is_seen_within_seconds_of_its_end():
+    marketo = sync(timed=True)
+    seen = [entry["seen"] for entry in marketo.jobs.values()]
+    assert len(seen) == len(ROWS)
+    assert max(seen[3:]) <= 5.0, seen  # once two jobs gave the fit (and one more was under way), seconds after the end
+    for entry in marketo.jobs.values():  # never more often than the interval
+        gaps = [b - a for a, b in zip(entry["polls"], entry["polls"][1:])]
+        assert min(gaps, default=INTERVAL) >= INTERVAL - 1e-6, entry["polls"]
+
+
+def test_given_no_timing_when_polling_then_jobs_are_seen_later_on_average():
+    timed, untimed = sync(timed=True), sync(timed=False)
+    mean = lambda marketo: sum(entry["seen"] for entry in marketo.jobs.values()) / len(marketo.jobs)
+    assert mean(untimed) > 3 * mean(timed) and mean(untimed) > 10.0  # the arbitrary phase: tens of seconds
+    polls = lambda marketo: sum(len(entry["polls"]) for entry in marketo.jobs.values())
+    assert polls(timed) <= polls(untimed)  # not one status call more
+
+
+def _completed(records, started, finished, size=None, kind="leads"):
+    job = ExportJob(ExportSpec(kind, Window(START, START + timedelta(days=1)), "updatedAt", ("id",)))
+    job.update({"exportId": "x", "status": "Completed", "queuedAt": started, "startedAt": started, "finishedAt": finished,
+                "numberOfRecords": records, "fileSize": size if size is not None else records * ROW_BYTES})
+    return job
+
+
+def _processing(queued="2024-01-01T00:10:00Z", started="2024-01-01T00:10:30Z", local=5000.0):
+    job = ExportJob(ExportSpec("leads", Window(START, START + timedelta(days=1)), "updatedAt", ("id",)))
+    job.update({"exportId": "y", "status": "Processing", "queuedAt": queued, "startedAt": started})
+    job.queued_local = local
+    return job
+
+
+def test_given_two_completed_jobs_when_a_job_processes_then_its_end_is_the_fitted_time_after_its_start():
+    timer = JobTimer(INTERVAL)
+    timer.learn(_completed(0, "2024-01-01T00:00:00Z", "2024-01-01T00:01:30Z"))  # 90 s, no rows
+    assert timer.expected_end(_processing(), 3000 * ROW_BYTES) is None  # one job cannot split fixed time from rows
+    timer.learn(_completed(30000, "2024-01-01T00:02:00Z", "2024-01-01T00:03:40Z"))  # 100 s for 30,000 rows
+    # enqueue reply at 5000 s, 30 s of Marketo's wait, 90 s + 60,000 rows at 3,000 rows/s, plus the slack
+    assert abs(timer.expected_end(_processing(), 60000 * ROW_BYTES) - (5000 + 30 + 90 + 20 + 2.0)) < 1e-6
+
+
+def test_given_unknowable_or_scattered_times_when_a_job_processes_then_no_end_is_expected():
+    timer = JobTimer(INTERVAL)
+    timer.learn(_completed(0, "2024-01-01T00:00:00Z", "2024-01-01T00:01:30Z"))
+    timer.learn(_completed(30000, "2024-01-01T00:02:00Z", "2024-01-01T00:03:40Z"))
+    no_anchor = _processing()
+    no_anchor.queued_local = None  # enqueued by an earlier run: no local time for its queuedAt
+    assert timer.expected_end(no_anchor, 1000) is None
+    assert timer.expected_end(_processing(started="not a time"), 1000) is None
+    other_kind = _processing()
+    other_kind.spec = ExportSpec("activities", other_kind.spec.window, "createdAt", ("id",))
+    assert timer.expected_end(other_kind, 1000) is None  # no activities file yet: its rows cannot be told from bytes
+    scattered = JobTimer(INTERVAL)
+    for rows, finished in ((0, "00:01:30"), (0, "00:03:30"), (10, "00:02:00")):  # 90 s, 210 s, 120 s for the same work
+        scattered.learn(_completed(rows, "2024-01-01T00:00:00Z", f"2024-01-01T{finished}Z"))
+    assert scattered.expected_end(_processing(), 1000) is None
