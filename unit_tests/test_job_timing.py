@@ -6,9 +6,7 @@ refresh: what the emulator does, and the least Marketo promises."""
 
 import itertools
 import logging
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 from source_marketo.components.budget import ExportBudget
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, JobStatus, Window
@@ -16,6 +14,7 @@ from source_marketo.components.bulk.scheduler import ExportScheduler
 from source_marketo.components.bulk.timing import JobTimer
 from source_marketo.components.errors import Action, Decision
 from unit_tests.helpers import FakeClock
+from unit_tests.test_scheduler import open_rows
 
 UTC = timezone.utc
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -116,11 +115,6 @@ class Lane:
 
     def progress(self):
         return self.name
-
-
-@contextmanager
-def open_rows(job):
-    yield SimpleNamespace(job=job)
 
 
 ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75000]
