@@ -29,6 +29,7 @@ class TimedMarketo:
         self.jobs = {}  # export id: the job's true timeline and its last view
         self.order = []  # enqueue order (FIFO)
         self.slots = [float("-inf"), float("-inf")]  # when each processing slot frees
+        self.latency = 0.0
 
     def stamp(self, at):
         moment = self.origin[0] + timedelta(seconds=at - self.origin[1])
@@ -66,6 +67,7 @@ class TimedMarketo:
         now = self.clock.monotonic()
         entry = self.jobs[job.export_id]
         entry["polls"].append(now)
+        self.clock.advance(self.latency)  # the reply comes this much after Marketo looked
         if entry["refreshed"] is None or now - entry["refreshed"] >= INTERVAL:
             entry["refreshed"] = now
             view = {"exportId": job.export_id, "status": "Queued", "queuedAt": self.stamp(entry["queued"])}
@@ -120,10 +122,11 @@ class Lane:
 ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75000]
 
 
-def sync(timed: bool):
+def sync(timed: bool, latency: float = 0.0):
     clock = FakeClock(START)
     lane = Lane(len(ROWS), ROWS)
     marketo = TimedMarketo(clock, lane.rows_of)
+    marketo.latency = latency
     scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
     if not timed:
         scheduler.timer.expected_end = lambda job, estimate: None
@@ -132,13 +135,15 @@ def sync(timed: bool):
 
 
 def test_given_learned_job_times_when_polling_then_each_job_is_seen_within_seconds_of_its_end():
-    marketo = sync(timed=True)
-    seen = [entry["seen"] for entry in marketo.jobs.values()]
-    assert len(seen) == len(ROWS)
-    assert max(seen[3:]) <= 5.0, seen  # once two jobs gave the fit (and one more was under way), seconds after the end
-    for entry in marketo.jobs.values():  # never more often than the interval
-        gaps = [b - a for a, b in zip(entry["polls"], entry["polls"][1:])]
-        assert min(gaps, default=INTERVAL) >= INTERVAL - 1e-6, entry["polls"]
+    for latency in (0.0, 0.5):  # a reply's latency (taken before the next poll is timed) skips no poll of the phase
+        marketo = sync(timed=True, latency=latency)
+        seen = [entry["seen"] for entry in marketo.jobs.values()]
+        assert len(seen) == len(ROWS)
+        assert max(seen[3:]) <= 5.0, (latency, seen)  # once two jobs gave the fit (and one more was under way), seconds after the end
+        for entry in marketo.jobs.values():  # never more often than the interval, reply to next poll
+            gaps = [b - a - latency for a, b in zip(entry["polls"], entry["polls"][1:])]
+            assert min(gaps, default=INTERVAL) >= INTERVAL - 1e-6, entry["polls"]
+            assert max(gaps, default=INTERVAL) <= INTERVAL * 1.02 * 2, entry["polls"]  # nor skipped
 
 
 def test_given_no_timing_when_polling_then_jobs_are_seen_later_on_average():
@@ -187,3 +192,16 @@ def test_given_unknowable_or_scattered_times_when_a_job_processes_then_no_end_is
     for rows, finished in ((0, "00:01:30"), (0, "00:03:30"), (10, "00:02:00")):  # 90 s, 210 s, 120 s for the same work
         scattered.learn(_completed(rows, "2024-01-01T00:00:00Z", f"2024-01-01T{finished}Z"))
     assert scattered.expected_end(_processing(), 1000) is None
+
+
+def test_given_a_prediction_far_too_late_when_polling_then_the_job_is_still_seen_within_an_interval():
+    clock = FakeClock(START)
+    rows = [30000, 60000, 0, 900000, 1200000, 1500000]  # then jobs of 6-10 minutes
+    lane = Lane(len(rows), rows)
+    marketo = TimedMarketo(clock, lane.rows_of)
+    marketo.latency = 0.5
+    lane.estimate = lambda spec: lane.rows_of(spec) * ROW_BYTES * 3  # 3 times the rows: expected ends minutes too late
+    scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
+    list(scheduler.run([lane]))
+    seen = [entry["seen"] for entry in marketo.jobs.values()]
+    assert max(seen) <= INTERVAL * 1.02 + 0.5 + 1e-6, seen  # the polls before the expected end kept coming, an interval apart

@@ -358,7 +358,9 @@ class ExportScheduler:
             at = job.last_polled + spacing if job.status is not None else 0.0
             if job.status is JobStatus.PROCESSING and job.expected_end is not None and job.expected_end > at:
                 # As often as before, but on the phase that puts one poll just after the expected end (timing.py).
-                at = job.expected_end - spacing * math.floor((job.expected_end - at) / spacing)
+                # last_polled is taken after the reply: a reply's latency (up to the margin) must not skip a poll.
+                late = self.poll_interval * REFRESH_MARGIN
+                at = job.expected_end - spacing * math.floor((job.expected_end - at + late) / spacing)
             due.append((at, state, job))
         return due
 
