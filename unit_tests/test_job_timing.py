@@ -119,6 +119,7 @@ class Lane:
         return self.name
 
 
+SERIALS = itertools.count(1)
 ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75000]
 
 
@@ -135,13 +136,13 @@ def sync(timed: bool, latency: float = 0.0):
 
 
 def test_given_learned_job_times_when_polling_then_each_job_is_seen_within_seconds_of_its_end():
-    for latency in (0.0, 0.5):  # a reply's latency (taken before the next poll is timed) skips no poll of the phase
+    for latency in (0.0, 0.5, 2.0):  # however long a reply takes, no poll of the phase is skipped
         marketo = sync(timed=True, latency=latency)
         seen = [entry["seen"] for entry in marketo.jobs.values()]
         assert len(seen) == len(ROWS)
         assert max(seen[3:]) <= 5.0, (latency, seen)  # once two jobs gave the fit (and one more was under way), seconds after the end
-        for entry in marketo.jobs.values():  # never more often than the interval, reply to next poll
-            gaps = [b - a - latency for a, b in zip(entry["polls"], entry["polls"][1:])]
+        for entry in marketo.jobs.values():  # never more often than the interval (as Marketo sees the polls)
+            gaps = [b - a for a, b in zip(entry["polls"], entry["polls"][1:])]
             assert min(gaps, default=INTERVAL) >= INTERVAL - 1e-6, entry["polls"]
             assert max(gaps, default=INTERVAL) <= INTERVAL * 1.02 * 2, entry["polls"]  # nor skipped
 
@@ -156,7 +157,7 @@ def test_given_no_timing_when_polling_then_jobs_are_seen_later_on_average():
 
 def _completed(records, started, finished, size=None, kind="leads"):
     job = ExportJob(ExportSpec(kind, Window(START, START + timedelta(days=1)), "updatedAt", ("id",)))
-    job.update({"exportId": "x", "status": "Completed", "queuedAt": started, "startedAt": started, "finishedAt": finished,
+    job.update({"exportId": f"done-{next(SERIALS)}", "status": "Completed", "queuedAt": started, "startedAt": started, "finishedAt": finished,
                 "numberOfRecords": records, "fileSize": size if size is not None else records * ROW_BYTES})
     return job
 
@@ -199,9 +200,21 @@ def test_given_a_prediction_far_too_late_when_polling_then_the_job_is_still_seen
     rows = [30000, 60000, 0, 900000, 1200000, 1500000]  # then jobs of 6-10 minutes
     lane = Lane(len(rows), rows)
     marketo = TimedMarketo(clock, lane.rows_of)
-    marketo.latency = 0.5
+    marketo.latency = 2.0
     lane.estimate = lambda spec: lane.rows_of(spec) * ROW_BYTES * 3  # 3 times the rows: expected ends minutes too late
     scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
     list(scheduler.run([lane]))
     seen = [entry["seen"] for entry in marketo.jobs.values()]
-    assert max(seen) <= INTERVAL * 1.02 + 0.5 + 1e-6, seen  # the polls before the expected end kept coming, an interval apart
+    assert max(seen) <= INTERVAL * 1.02 + 1e-6, seen  # the polls before the expected end kept coming, an interval apart
+
+
+def test_given_odd_values_when_learning_then_nothing_raises_and_a_job_counts_once():
+    timer = JobTimer(INTERVAL)
+    timer.learn_listed([("leads", {"exportId": "a", "status": "Completed", "startedAt": "0001-01-01T00:00:00+01:00",
+                                   "finishedAt": "9999-12-31T23:30:00-01:00", "numberOfRecords": float("inf"), "fileSize": 1}),
+                        ("leads", {"exportId": "b", "status": "Completed", "startedAt": "2024-01-01T00:00:00Z",
+                                   "finishedAt": "2024-01-01T00:01:40Z", "numberOfRecords": 30000, "fileSize": 30000 * ROW_BYTES})])
+    again = _completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z")
+    again.export_id = "b"  # the listed job, reused and polled Completed by this run
+    timer.learn(again)
+    assert list(timer._durations) == [(30000, 100.0)]

@@ -215,5 +215,5 @@ def _first(envelope: Optional[Envelope], job: ExportJob) -> Mapping[str, Any]:
 def _int_or_none(value: Any) -> Optional[int]:
     try:
         return int(value) if value is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, which JSON decoders accept
         return None

@@ -358,9 +358,8 @@ class ExportScheduler:
             at = job.last_polled + spacing if job.status is not None else 0.0
             if job.status is JobStatus.PROCESSING and job.expected_end is not None and job.expected_end > at:
                 # As often as before, but on the phase that puts one poll just after the expected end (timing.py).
-                # last_polled is taken after the reply: a reply's latency (up to the margin) must not skip a poll.
-                late = self.poll_interval * REFRESH_MARGIN
-                at = job.expected_end - spacing * math.floor((job.expected_end - at + late) / spacing)
+                # The tolerance keeps float rounding from skipping the phase's next poll (a whole interval late).
+                at = job.expected_end - spacing * math.floor((job.expected_end - at) / spacing + 1e-6)
             due.append((at, state, job))
         return due
 
@@ -371,8 +370,9 @@ class ExportScheduler:
                 self._poll(state, job)
 
     def _poll(self, state: LaneState, job: ExportJob) -> None:
+        job.last_polled = self.clock.monotonic()  # when it was asked: the next poll is an interval after that, whatever the reply took
         decision = self._guard(state, job, "asking its status", lambda: self.api.status(job))
-        now = job.last_polled = self.clock.monotonic()
+        now = self.clock.monotonic()
         if decision is None:
             return
         job.first_polled = job.first_polled or now

@@ -19,11 +19,12 @@ after that moment: a wrong guess costs at most what the arbitrary phase costs.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from typing import Any, Deque, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Deque, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 from source_marketo.components.bulk.census import ROW_BYTES as CENSUS_ROW_BYTES
-from source_marketo.components.bulk.jobs import ExportJob
+from source_marketo.components.bulk.jobs import ExportJob, _int_or_none
 from source_marketo.components.types import parse_datetime
 
 LEARNED_JOBS = 20  # the latest completed jobs the processing time is fitted to
@@ -37,10 +38,11 @@ class JobTimer:
         self._row_bytes: Dict[Tuple[str, bool], Tuple[int, int]] = {}  # (kind, census): (bytes, rows) of this run's files
         self._listed_row_bytes: Dict[str, Tuple[int, int]] = {}  # kind: (bytes, rows) of the job lists' files
         self._fit: Optional[Tuple[float, float, float]] = None
+        self._learned: Set[Any] = set()  # export ids already in the durations
 
     def learn(self, job: ExportJob) -> None:
         """A completed job of this run: how long it took to process, and what its rows weigh."""
-        if self._learn_duration(job.started_at, job.finished_at, job.records) and job.records and job.file_size:
+        if self._learn_duration(job.export_id, job.started_at, job.finished_at, job.records) and job.records and job.file_size:
             _add(self._row_bytes, (job.spec.kind, job.spec.census), job.file_size, job.records)
 
     def learn_listed(self, listed: Sequence[Tuple[str, Mapping[str, Any]]]) -> None:
@@ -48,14 +50,16 @@ class JobTimer:
         whether it was a census (one short column), so its rows' bytes serve only exports of whole rows."""
         completed = [(kind, item) for kind, item in listed if str(item.get("status") or "").lower() == "completed"]
         for kind, item in sorted(completed, key=lambda entry: str(entry[1].get("finishedAt") or "")):
-            records, size = _int(item.get("numberOfRecords")), _int(item.get("fileSize"))
-            if self._learn_duration(item.get("startedAt"), item.get("finishedAt"), records) and records and size:
+            records, size = _int_or_none(item.get("numberOfRecords")), _int_or_none(item.get("fileSize"))
+            if self._learn_duration(item.get("exportId"), item.get("startedAt"), item.get("finishedAt"), records) and records and size:
                 _add(self._listed_row_bytes, kind, size, records)
 
-    def _learn_duration(self, started: Any, finished: Any, records: Optional[int]) -> bool:
+    def _learn_duration(self, export_id: Any, started: Any, finished: Any, records: Optional[int]) -> bool:
         seconds = _seconds_between(started, finished)
-        if seconds is None or seconds < 0 or records is None or records < 0:
-            return False
+        if seconds is None or seconds < 0 or records is None or records < 0 or (export_id and export_id in self._learned):
+            return False  # unreadable, or a job already learned (listed, then reused by this run)
+        if export_id:
+            self._learned.add(export_id)
         self._durations.append((records, seconds))
         self._fit = None
         return True
@@ -76,7 +80,8 @@ class JobTimer:
             if not counted:
                 return None  # its rows cannot be told from its bytes yet
             rows = estimate / (size / counted)
-        return job.queued_local + waited + base + per_row * rows + spread
+        end = job.queued_local + waited + base + per_row * rows + spread
+        return end if math.isfinite(end) else None  # absurd listed jobs: no landing
 
     def _fitted(self) -> Optional[Tuple[float, float, float]]:
         """(seconds, seconds a row, how far after the fitted time to land) of a line through the durations,
@@ -101,17 +106,10 @@ def _add(totals: Dict[Any, Tuple[int, int]], key: Any, size: int, rows: int) -> 
     totals[key] = (before[0] + size, before[1] + rows)
 
 
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _seconds_between(start: Optional[str], end: Optional[str]) -> Optional[float]:
     if not start or not end:
         return None
     try:
         return (parse_datetime(str(end)) - parse_datetime(str(start))).total_seconds()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
         return None  # an unreadable time: no landing for this job, its polls keep their phase
