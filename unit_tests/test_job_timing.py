@@ -20,6 +20,7 @@ UTC = timezone.utc
 START = datetime(2024, 1, 1, tzinfo=UTC)
 LOG = logging.getLogger("test_job_timing")
 FIXED, ROWS_PER_SECOND, DISPATCH, INTERVAL, ROW_BYTES = 90.0, 3000.0, 30.0, 60.0, 100
+RATES = {"leads": ROWS_PER_SECOND}  # rows a second by kind: Marketo's may differ
 
 
 class TimedMarketo:
@@ -51,7 +52,7 @@ class TimedMarketo:
     def create(self, job):
         job.export_id, job.status = f"x-{next(self.ids)}", JobStatus.CREATED
         rows = self.rows_of(job.spec)
-        self.jobs[job.export_id] = {"rows": rows, "duration": FIXED + rows / ROWS_PER_SECOND, "queued": None, "started": None,
+        self.jobs[job.export_id] = {"kind": job.spec.kind, "rows": rows, "duration": FIXED + rows / RATES.get(job.spec.kind, ROWS_PER_SECOND), "queued": None, "started": None,
                                     "refreshed": None, "view": {"exportId": job.export_id, "status": "Created"}, "polls": []}
         return Decision(Action.OK, "ok")
 
@@ -87,9 +88,9 @@ class TimedMarketo:
 
 
 class Lane:
-    def __init__(self, windows, rows):
-        self.name, self.rows = "leads", rows
-        self.specs = [ExportSpec("leads", Window(START + timedelta(days=i), START + timedelta(days=i + 1)), "updatedAt", ("id",)) for i in range(windows)]
+    def __init__(self, windows, rows, kind="leads", pad=1.0):
+        self.name, self.rows, self.pad = kind, rows, pad
+        self.specs = [ExportSpec(kind, Window(START + timedelta(days=i), START + timedelta(days=i + 1)), "updatedAt", ("id",)) for i in range(windows)]
 
     def rows_of(self, spec):
         return self.rows[(spec.window.start - START).days]
@@ -101,7 +102,7 @@ class Lane:
         return self.specs.pop(0) if self.specs else None
 
     def estimate(self, spec):
-        return self.rows_of(spec) * ROW_BYTES  # a good estimate: the timer's rows from it are right
+        return int(self.rows_of(spec) * ROW_BYTES * self.pad)  # pad 1: a good estimate, the timer's rows from it are right
 
     def refused(self, spec, decision):
         return None
@@ -123,16 +124,21 @@ SERIALS = itertools.count(1)
 ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75000]
 
 
-def sync(timed: bool, latency: float = 0.0):
+def sync(timed: bool, latency: float = 0.0, lanes=None):
     clock = FakeClock(START)
-    lane = Lane(len(ROWS), ROWS)
-    marketo = TimedMarketo(clock, lane.rows_of)
+    lanes = lanes or [Lane(len(ROWS), ROWS)]
+    by_kind = {lane.name: lane for lane in lanes}
+    marketo = TimedMarketo(clock, lambda spec: by_kind[spec.kind].rows_of(spec))
     marketo.latency = latency
     scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
     if not timed:
         scheduler.timer.expected_end = lambda job, estimate: None
-    list(scheduler.run([lane]))
+    list(scheduler.run(lanes))
     return marketo
+
+
+def seen_of(marketo, kind):
+    return [entry["seen"] for entry in marketo.jobs.values() if entry["kind"] == kind]
 
 
 def test_given_learned_job_times_when_polling_then_each_job_is_seen_within_seconds_of_its_end():
@@ -153,6 +159,37 @@ def test_given_no_timing_when_polling_then_jobs_are_seen_later_on_average():
     assert mean(untimed) > 3 * mean(timed) and mean(untimed) > 10.0  # the arbitrary phase: tens of seconds
     polls = lambda marketo: sum(len(entry["polls"]) for entry in marketo.jobs.values())
     assert polls(timed) <= polls(untimed)  # not one status call more
+
+
+def test_given_reservations_padded_twice_over_when_rows_take_most_of_a_job_then_jobs_are_still_seen_within_seconds(monkeypatch):
+    # A reservation holds a margin over the window's estimate: read as rows, it would put every expected end
+    # late by as long again as the rows take, and the job would be seen on the arbitrary phase's poll.
+    monkeypatch.setitem(RATES, "leads", 500.0)  # 90,000 rows: 3 minutes of rows against 90 s fixed
+    for pad in (1.0, 2.0, 4.5):
+        seen = seen_of(sync(timed=True, lanes=[Lane(len(ROWS), ROWS, pad=pad)]), "leads")
+        assert len(seen) == len(ROWS) and max(seen[3:]) <= 5.0, (pad, seen)
+
+
+def test_given_kinds_processed_at_different_speeds_when_polling_then_each_kind_is_timed_by_its_own_fit(monkeypatch):
+    # One line through both kinds' jobs fits neither: with activity rows ten times as fast, its slope came out
+    # near the activities' and every lead job was expected early.
+    monkeypatch.setitem(RATES, "activities", 30000.0)
+    activities = [rows * 3 for rows in ROWS]  # three times the rows, at ten times the speed
+    marketo = sync(timed=True, lanes=[Lane(len(ROWS), ROWS), Lane(len(ROWS), activities, kind="activities")])
+    for kind in ("leads", "activities"):
+        seen = seen_of(marketo, kind)
+        assert len(seen) == len(ROWS) and max(seen[3:]) <= 5.0, (kind, seen)
+
+
+def test_given_one_job_far_slower_than_the_rest_when_timing_then_the_others_still_land_seconds_after_their_end():
+    timer = JobTimer(INTERVAL)
+    for index, rows in enumerate((0, 30000, 60000, 15000, 45000, 90000, 3000, 24000, 51000, 75000)):
+        seconds = FIXED + rows / ROWS_PER_SECOND + (240 if index == 4 else 0)  # one job waited 4 minutes more (a busy Marketo)
+        timer.learn(_completed(rows, "2024-01-01T00:00:00Z", (START + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    # enqueue reply at 5000 s, 30 s of Marketo's wait, 90 s + 60,000 rows at 3,000 rows/s: the slow job moves the line,
+    # not where the others land (a worst-case margin would have put off every landing by minutes, or turned it off)
+    expected = timer.expected_end(_processing(), 60000 * ROW_BYTES)
+    assert expected is not None and 5000 + 30 + 90 + 20 <= expected <= 5000 + 30 + 90 + 20 + 5.0, expected
 
 
 def _completed(records, started, finished, size=None, kind="leads"):
@@ -190,8 +227,8 @@ def test_given_unknowable_or_scattered_times_when_a_job_processes_then_no_end_is
     other_kind.spec = ExportSpec("activities", other_kind.spec.window, "createdAt", ("id",))
     assert timer.expected_end(other_kind, 1000) is None  # no activities file yet: its rows cannot be told from bytes
     scattered = JobTimer(INTERVAL)
-    for rows, finished in ((0, "00:01:30"), (0, "00:03:30"), (10, "00:02:00")):  # 90 s, 210 s, 120 s for the same work
-        scattered.learn(_completed(rows, "2024-01-01T00:00:00Z", f"2024-01-01T{finished}Z"))
+    for seconds in (90, 120, 100, 140, 110, 130):  # the same work, its ends spread evenly over the interval
+        scattered.learn(_completed(0, "2024-01-01T00:00:00Z", (START + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")))
     assert scattered.expected_end(_processing(), 1000) is None
 
 
@@ -212,9 +249,13 @@ def test_given_odd_values_when_learning_then_nothing_raises_and_a_job_counts_onc
     timer = JobTimer(INTERVAL)
     timer.learn_listed([("leads", {"exportId": "a", "status": "Completed", "startedAt": "0001-01-01T00:00:00+01:00",
                                    "finishedAt": "9999-12-31T23:30:00-01:00", "numberOfRecords": float("inf"), "fileSize": 1}),
+                        ("leads", {"exportId": "c", "status": "Completed", "startedAt": "2024-01-01T00:00:00Z",
+                                   "finishedAt": "2024-01-01T00:01:40Z", "numberOfRecords": 10 ** 400, "fileSize": 1}),
                         ("leads", {"exportId": "b", "status": "Completed", "startedAt": "2024-01-01T00:00:00Z",
                                    "finishedAt": "2024-01-01T00:01:40Z", "numberOfRecords": 30000, "fileSize": 30000 * ROW_BYTES})])
     again = _completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z")
     again.export_id = "b"  # the listed job, reused and polled Completed by this run
     timer.learn(again)
-    assert list(timer._durations) == [(30000, 100.0)]
+    assert list(timer._durations["leads"]) == [(30000, 100.0)]
+    timer.learn(_completed(0, "2024-01-01T00:00:00Z", "2024-01-01T00:01:30Z"))
+    assert timer.expected_end(_processing(), 1000) is not None  # a fit from the two readable jobs only

@@ -377,9 +377,10 @@ class ExportScheduler:
             return
         job.first_polled = job.first_polled or now
         if decision.action is Action.OK and job.status is JobStatus.COMPLETED:
-            self.timer.learn(job)
+            self.timer.learn(job, self._reserved(state, job))
         elif decision.action is Action.OK and job.status is JobStatus.PROCESSING and job.expected_end is None:
-            job.expected_end = self._expected_end(state, job)
+            reserved = self._reserved(state, job)
+            job.expected_end = self._expected_end(job, reserved) if reserved is not None else None
         if job.status is JobStatus.COMPLETED and decision.action is Action.OK:
             # Megabytes of jobs that completed before this run are in the day's total already.
             self.budget.settle(job.key(), job.file_size or 0, counts_today=job.seen_unfinished and self._finished_today(job))
@@ -399,9 +400,15 @@ class ExportScheduler:
             if job.status is JobStatus.CREATED and self._limit is None:
                 self._enqueue(state, job)
 
-    def _expected_end(self, state: LaneState, job: ExportJob) -> Optional[float]:
+    def _reserved(self, state: LaneState, job: ExportJob) -> Optional[int]:
         try:
-            return self.timer.expected_end(job, state.lane.estimate(job.spec))
+            return state.lane.estimate(job.spec)
+        except Exception:  # only when to poll depends on it (timing.py): the polls keep their phase
+            return None
+
+    def _expected_end(self, job: ExportJob, reserved: int) -> Optional[float]:
+        try:
+            return self.timer.expected_end(job, reserved)
         except Exception:  # only when to poll depends on it: the polls keep their phase
             return None
 

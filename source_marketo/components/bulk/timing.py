@@ -7,10 +7,11 @@ interval after it ends. Most of the time that costs nothing (the next jobs wait 
 but near the day's export cap the next window is cut only once running jobs settle, and a run's last
 file is wall time: there each wait is the user's.
 
-The timer learns how long Marketo takes to process a job (``finishedAt - startedAt`` against
-``numberOfRecords``, Marketo's own timestamps, so no clock has to agree with Marketo's) and how many
-bytes a row of each kind of export takes: first from the job lists the run reads anyway (this API
-user's completed jobs of the last 7 days), then from this run's own jobs as they complete. A processing job's
+The timer learns how long Marketo takes to process a job of each kind (``finishedAt - startedAt``
+against ``numberOfRecords``, Marketo's own timestamps, so no clock has to agree with Marketo's), how
+many bytes a row takes and how many rows a reserved byte turns out to be: first from the job lists
+the run reads anyway (this API user's completed jobs of the last 7 days), then from this run's own
+jobs as they complete. A processing job's
 expected end is then the local time of its enqueue reply, plus Marketo's wait before it started
 (``startedAt - queuedAt``), plus its expected processing time from its estimated rows. The scheduler
 shifts the job's polls (never more often, never later than one interval) so that one lands just
@@ -20,6 +21,7 @@ after that moment: a wrong guess costs at most what the arbitrary phase costs.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import deque
 from typing import Any, Deque, Dict, Mapping, Optional, Sequence, Set, Tuple
 
@@ -28,22 +30,33 @@ from source_marketo.components.bulk.jobs import ExportJob, _int_or_none
 from source_marketo.components.types import parse_datetime
 
 LEARNED_JOBS = 20  # the latest completed jobs the processing time is fitted to
+RESERVED_JOBS = 3  # the latest jobs of a kind whose rows per reserved byte undo the reservations' pad
+MAX_ROWS = 10 ** 12  # more rows than any export holds: an absurd count (as a float it could overflow)
 SLACK_SECONDS = 2.0  # Marketo's timestamps are whole seconds: land a little after the expected end, not before
 
 
 class JobTimer:
     def __init__(self, interval: float) -> None:
         self.interval = interval
-        self._durations: Deque[Tuple[int, float]] = deque(maxlen=LEARNED_JOBS)  # (rows, processing seconds)
+        self._durations: Dict[str, Deque[Tuple[int, float]]] = {}  # kind: (rows, processing seconds) of its latest jobs
         self._row_bytes: Dict[Tuple[str, bool], Tuple[int, int]] = {}  # (kind, census): (bytes, rows) of this run's files
         self._listed_row_bytes: Dict[str, Tuple[int, int]] = {}  # kind: (bytes, rows) of the job lists' files
-        self._fit: Optional[Tuple[float, float, float]] = None
+        self._per_reserved: Dict[Tuple[str, bool], Deque[Tuple[int, int]]] = {}  # (kind, census): (rows, bytes reserved) of this run's latest jobs
+        self._reserved: Dict[Any, int] = {}  # export id: the bytes its expected end was told it reserves
+        self._fits: Dict[str, Optional[Tuple[float, float, float]]] = {}
         self._learned: Set[Any] = set()  # export ids already in the durations
 
-    def learn(self, job: ExportJob) -> None:
-        """A completed job of this run: how long it took to process, and what its rows weigh."""
-        if self._learn_duration(job.export_id, job.started_at, job.finished_at, job.records) and job.records and job.file_size:
-            _add(self._row_bytes, (job.spec.kind, job.spec.census), job.file_size, job.records)
+    def learn(self, job: ExportJob, reserved: Optional[int] = None) -> None:
+        """A completed job of this run (``reserved``: the bytes it reserved): how long it took to process, what
+        its rows weigh, and how many rows a reserved byte turned out to be."""
+        reserved = self._reserved.pop(job.export_id, reserved)
+        if not self._learn_duration(job.spec.kind, job.export_id, job.started_at, job.finished_at, job.records):
+            return
+        key = (job.spec.kind, job.spec.census)
+        if job.records and job.file_size:
+            _add(self._row_bytes, key, job.file_size, job.records)
+        if job.records is not None and reserved:
+            self._per_reserved.setdefault(key, deque(maxlen=RESERVED_JOBS)).append((job.records, reserved))
 
     def learn_listed(self, listed: Sequence[Tuple[str, Mapping[str, Any]]]) -> None:
         """(kind, item) of Marketo's job lists, oldest first where they can be ordered. A listed job does not say
@@ -51,54 +64,81 @@ class JobTimer:
         completed = [(kind, item) for kind, item in listed if str(item.get("status") or "").lower() == "completed"]
         for kind, item in sorted(completed, key=lambda entry: str(entry[1].get("finishedAt") or "")):
             records, size = _int_or_none(item.get("numberOfRecords")), _int_or_none(item.get("fileSize"))
-            if self._learn_duration(item.get("exportId"), item.get("startedAt"), item.get("finishedAt"), records) and records and size:
+            if self._learn_duration(kind, item.get("exportId"), item.get("startedAt"), item.get("finishedAt"), records) and records and size:
                 _add(self._listed_row_bytes, kind, size, records)
 
-    def _learn_duration(self, export_id: Any, started: Any, finished: Any, records: Optional[int]) -> bool:
+    def _learn_duration(self, kind: str, export_id: Any, started: Any, finished: Any, records: Optional[int]) -> bool:
         seconds = _seconds_between(started, finished)
-        if seconds is None or seconds < 0 or records is None or records < 0 or (export_id and export_id in self._learned):
-            return False  # unreadable, or a job already learned (listed, then reused by this run)
+        if seconds is None or seconds < 0 or records is None or not 0 <= records <= MAX_ROWS or (export_id and export_id in self._learned):
+            return False  # unreadable or absurd, or a job already learned (listed, then reused by this run)
         if export_id:
             self._learned.add(export_id)
-        self._durations.append((records, seconds))
-        self._fit = None
+        self._durations.setdefault(kind, deque(maxlen=LEARNED_JOBS)).append((records, seconds))
+        self._fits.pop(kind, None)
         return True
 
     def expected_end(self, job: ExportJob, estimate: int) -> Optional[float]:
-        """The monotonic time just after which ``job`` (processing, ``estimate`` bytes) is expected to end;
+        """The monotonic time just after which ``job`` (processing, ``estimate`` bytes reserved) is expected to end;
         None where this run has not seen enough to say (the polls keep their phase)."""
+        if job.export_id:
+            self._reserved[job.export_id] = estimate
         waited = _seconds_between(job.queued_at, job.started_at)
-        fit = self._fitted()
+        fit = self._fitted(job.spec.kind)
         if job.queued_local is None or waited is None or waited < 0 or fit is None:
             return None
-        base, per_row, spread = fit
-        rows = 0.0
-        if per_row > 0:
-            size, counted = self._row_bytes.get((job.spec.kind, job.spec.census), (0, 0))
-            if not counted:  # a census row is a timestamp; a listed job does not say whether it was a census
-                size, counted = (CENSUS_ROW_BYTES, 1) if job.spec.census else self._listed_row_bytes.get(job.spec.kind, (0, 0))
-            if not counted:
-                return None  # its rows cannot be told from its bytes yet
-            rows = estimate / (size / counted)
-        end = job.queued_local + waited + base + per_row * rows + spread
+        base, per_row, landing = fit
+        rows = self._rows(job, estimate) if per_row > 0 else 0.0
+        if rows is None:
+            return None  # its rows cannot be told from its bytes yet
+        end = job.queued_local + waited + base + per_row * rows + landing
         return end if math.isfinite(end) else None  # absurd listed jobs: no landing
 
-    def _fitted(self) -> Optional[Tuple[float, float, float]]:
-        """(seconds, seconds a row, how far after the fitted time to land) of a line through the durations,
-        from two jobs on; None where the durations scatter too widely for a landing to beat the arbitrary phase."""
-        if self._fit is None and len(self._durations) >= 2:
-            rows = [float(count) for count, _ in self._durations]
-            seconds = [duration for _, duration in self._durations]
-            mean_rows, mean_seconds = sum(rows) / len(rows), sum(seconds) / len(seconds)
-            spread_rows = sum((count - mean_rows) ** 2 for count in rows)
-            per_row = sum((count - mean_rows) * (duration - mean_seconds) for count, duration in zip(rows, seconds)) / spread_rows if spread_rows else 0.0
-            per_row = max(per_row, 0.0)
-            base = max(mean_seconds - per_row * mean_rows, 0.0)
-            residual = max(abs(duration - base - per_row * count) for count, duration in zip(rows, seconds))
-            self._fit = (base, per_row, SLACK_SECONDS + residual)
-        if self._fit is None or self._fit[2] > self.interval / 2:
-            return None
-        return self._fit
+    def _rows(self, job: ExportJob, estimate: int) -> Optional[float]:
+        """The rows a job reserving ``estimate`` bytes most likely holds. A reservation is padded (1.15 to 4.5 times
+        what the window is estimated to take, by how much is known): the rows a reserved byte turned out to be in
+        this run's latest jobs of the kind undo the pad; before any, the bytes a row takes."""
+        key = (job.spec.kind, job.spec.census)
+        latest = self._per_reserved.get(key)
+        if latest:
+            return estimate * sum(rows for rows, _ in latest) / sum(reserved for _, reserved in latest)
+        size, counted = self._row_bytes.get(key, (0, 0))
+        if not counted:  # a census row is a timestamp; a listed job does not say whether it was a census
+            size, counted = (CENSUS_ROW_BYTES, 1) if job.spec.census else self._listed_row_bytes.get(job.spec.kind, (0, 0))
+        return estimate / (size / counted) if counted else None
+
+    def _fitted(self, kind: str) -> Optional[Tuple[float, float, float]]:
+        """(seconds, seconds a row, how far after the fitted time to land) of a line through the kind's durations
+        (Marketo processes a lead row and an activity row at different speeds), from two jobs on; None where they
+        scatter too widely for a landing to beat the arbitrary phase."""
+        if kind not in self._fits:
+            self._fits[kind] = _fit(self._durations.get(kind, ()), self.interval)
+        return self._fits[kind]
+
+
+def _fit(durations: Sequence[Tuple[int, float]], interval: float) -> Optional[Tuple[float, float, float]]:
+    """A line through (rows, seconds) that one slow job does not move (the median of the slopes between pairs
+    of jobs, Theil and Sen's), and the landing after it that would have seen the learned jobs soonest."""
+    durations = list(durations)
+    if len(durations) < 2:
+        return None
+    slopes = [(b_seconds - a_seconds) / (b_rows - a_rows) for index, (a_rows, a_seconds) in enumerate(durations)
+              for b_rows, b_seconds in durations[index + 1:] if b_rows != a_rows]
+    per_row = max(statistics.median(slopes), 0.0) if slopes else 0.0
+    base = max(statistics.median(duration - per_row * count for count, duration in durations), 0.0)
+    late = [duration - base - per_row * count for count, duration in durations]  # how much later than fitted each took
+    landing, wait = min(((offset, _mean_wait(late, offset, interval)) for offset in late), key=lambda pair: pair[1])
+    # The best of the learned jobs' own offsets flatters them (one of them waits 0): evenly scattered jobs would
+    # wait (n - 1) / n of the arbitrary phase's half interval. Corrected, a landing must beat that phase.
+    if wait * len(late) / (len(late) - 1) + SLACK_SECONDS >= interval / 2:
+        return None  # an arbitrary phase sees a job half an interval after its end, on average
+    return base, per_row, SLACK_SECONDS + landing
+
+
+def _mean_wait(late: Sequence[float], offset: float, interval: float) -> float:
+    """How long after its end each learned job would have been seen by a poll ``offset`` after its fitted end
+    (one that ended later: by the poll an interval on), on average. The landing that minimizes it keeps one
+    slow job (a busy queue, a retried export) from holding every landing a minute late, or turning it off."""
+    return sum(offset - value + interval * math.ceil(max(value - offset, 0.0) / interval) for value in late) / len(late)
 
 
 def _add(totals: Dict[Any, Tuple[int, int]], key: Any, size: int, rows: int) -> None:
