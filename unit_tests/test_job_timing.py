@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from source_marketo.components.budget import ExportBudget
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, JobStatus, Window
-from source_marketo.components.bulk.scheduler import ExportScheduler
+from source_marketo.components.bulk.scheduler import ExportScheduler, LaneState
 from source_marketo.components.bulk.timing import JobTimer
 from source_marketo.components.errors import Action, Decision
 from unit_tests.helpers import FakeClock
@@ -52,7 +52,7 @@ class TimedMarketo:
     def create(self, job):
         job.export_id, job.status = f"x-{next(self.ids)}", JobStatus.CREATED
         rows = self.rows_of(job.spec)
-        self.jobs[job.export_id] = {"kind": job.spec.kind, "rows": rows, "duration": FIXED + rows / RATES.get(job.spec.kind, ROWS_PER_SECOND), "queued": None, "started": None,
+        self.jobs[job.export_id] = {"kind": job.spec.kind, "fields": job.spec.fields, "rows": rows, "duration": FIXED + rows / RATES.get(job.spec.kind, ROWS_PER_SECOND), "queued": None, "started": None,
                                     "refreshed": None, "view": {"exportId": job.export_id, "status": "Created"}, "polls": []}
         return Decision(Action.OK, "ok")
 
@@ -88,9 +88,9 @@ class TimedMarketo:
 
 
 class Lane:
-    def __init__(self, windows, rows, kind="leads", pad=1.0):
-        self.name, self.rows, self.pad = kind, rows, pad
-        self.specs = [ExportSpec(kind, Window(START + timedelta(days=i), START + timedelta(days=i + 1)), "updatedAt", ("id",)) for i in range(windows)]
+    def __init__(self, windows, rows, kind="leads", pad=1.0, fields=("id",), name=None):
+        self.name, self.rows, self.pad = name or kind, rows, pad
+        self.specs = [ExportSpec(kind, Window(START + timedelta(days=i), START + timedelta(days=i + 1)), "updatedAt", fields) for i in range(windows)]
 
     def rows_of(self, spec):
         return self.rows[(spec.window.start - START).days]
@@ -102,7 +102,8 @@ class Lane:
         return self.specs.pop(0) if self.specs else None
 
     def estimate(self, spec):
-        return int(self.rows_of(spec) * ROW_BYTES * self.pad)  # pad 1: a good estimate, the timer's rows from it are right
+        # pad 1: a good estimate, the timer's rows from it are right; a quiet window reserves the lanes' 64 kB floor
+        return max(int(self.rows_of(spec) * ROW_BYTES * self.pad), 64 * 1024)
 
     def refused(self, spec, decision):
         return None
@@ -127,8 +128,8 @@ ROWS = [0, 60000, 12000, 45000, 3000, 30000, 90000, 6000, 24000, 51000, 1500, 75
 def sync(timed: bool, latency: float = 0.0, lanes=None):
     clock = FakeClock(START)
     lanes = lanes or [Lane(len(ROWS), ROWS)]
-    by_kind = {lane.name: lane for lane in lanes}
-    marketo = TimedMarketo(clock, lambda spec: by_kind[spec.kind].rows_of(spec))
+    by_request = {(lane.specs[0].kind, lane.specs[0].fields): lane for lane in lanes}
+    marketo = TimedMarketo(clock, lambda spec: by_request[spec.kind, spec.fields].rows_of(spec))
     marketo.latency = latency
     scheduler = ExportScheduler(marketo, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
     if not timed:
@@ -137,8 +138,8 @@ def sync(timed: bool, latency: float = 0.0, lanes=None):
     return marketo
 
 
-def seen_of(marketo, kind):
-    return [entry["seen"] for entry in marketo.jobs.values() if entry["kind"] == kind]
+def seen_of(marketo, kind, fields=None):
+    return [entry["seen"] for entry in marketo.jobs.values() if entry["kind"] == kind and fields in (None, entry["fields"])]
 
 
 def test_given_learned_job_times_when_polling_then_each_job_is_seen_within_seconds_of_its_end():
@@ -179,6 +180,54 @@ def test_given_kinds_processed_at_different_speeds_when_polling_then_each_kind_i
     for kind in ("leads", "activities"):
         seen = seen_of(marketo, kind)
         assert len(seen) == len(ROWS) and max(seen[3:]) <= 5.0, (kind, seen)
+
+
+def test_given_quiet_windows_between_busy_ones_when_polling_then_the_busy_ones_are_still_seen_within_seconds(monkeypatch):
+    # A quiet window reserves the 64 kB floor whatever it holds: learned as rows per reserved byte, three of them
+    # made it 0 and the next busy job was expected with no rows (early, seen most of an interval late).
+    monkeypatch.setitem(RATES, "leads", 1000.0)
+    rows = [0, 60000, 12000, 45000, 30000, 0, 0, 0, 8000, 0, 0, 0, 20000, 0, 0, 0, 4000, 0, 0, 0, 40000]
+    marketo = sync(timed=True, lanes=[Lane(len(rows), rows, pad=1.15)])
+    busy = [entry["seen"] for entry in list(marketo.jobs.values())[5:] if entry["rows"]]
+    assert busy and max(busy) <= 5.0, busy
+
+
+def test_given_two_lanes_exporting_the_same_kind_when_polling_then_each_undoes_its_own_pad(monkeypatch):
+    # The leads lane's activity mode exports activities too (lead ids only, another pad): rows per reserved byte
+    # are the lane's, not the kind's.
+    monkeypatch.setitem(RATES, "activities", 1000.0)
+    ids_only = Lane(len(ROWS), [rows // 2 for rows in ROWS], kind="activities", pad=4.5, fields=("leadId",), name="leads")
+    marketo = sync(timed=True, lanes=[Lane(len(ROWS), ROWS, kind="activities", pad=1.25, fields=("id", "leadId")), ids_only])
+    for fields in (("id", "leadId"), ("leadId",)):
+        seen = seen_of(marketo, "activities", fields)
+        assert len(seen) == len(ROWS) and max(seen[3:]) <= 5.0, (fields, seen)
+
+
+def test_given_a_poll_sent_late_when_on_the_landing_phase_then_the_next_poll_is_not_put_off_a_spacing():
+    clock = FakeClock(START)
+    scheduler = ExportScheduler(None, open_rows, ExportBudget(clock, 500), clock, LOG, poll_interval=INTERVAL, depth=2)
+    lane = Lane(1, [1000])
+    state = LaneState(lane)
+    scheduler._lanes = [state]
+    job = ExportJob(lane.specs[0], export_id="x", status=JobStatus.PROCESSING)
+    state.jobs.append(job)
+    spacing = INTERVAL * 1.02
+    for late in (0.0, 0.4, 1.5):  # another job's reply, a lane's batch: the poll on the phase was sent this late
+        job.expected_end = 10000.0
+        job.last_polled = job.expected_end - 2 * spacing + late
+        due = scheduler._polls_due()[0][0]
+        assert abs(due - job.last_polled - spacing) < 1e-6, (late, due - job.last_polled)  # one spacing on, not two
+
+
+def test_given_one_job_far_faster_than_the_rest_when_timing_then_the_others_still_land_seconds_after_their_end():
+    # A job that ended long before its fitted time is seen by the polls before the landing too (every spacing):
+    # it must not pull the landing minutes early.
+    timer = JobTimer(INTERVAL * 1.02)
+    for rows in (0, 30000, 60000, 15000, 45000, 90000, 3000, 24000, 51000, 75000):
+        timer.learn(_completed(rows, "2024-01-01T00:00:00Z", (START + timedelta(seconds=FIXED + rows / ROWS_PER_SECOND)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    timer.learn(_completed(1_500_000, "2024-01-01T00:00:00Z", (START + timedelta(seconds=FIXED + 1_500_000 / 30000)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    expected = timer.expected_end(_processing(), 60000 * ROW_BYTES)
+    assert expected is not None and 5000 + 30 + 90 + 20 <= expected <= 5000 + 30 + 90 + 20 + 5.0, expected
 
 
 def test_given_one_job_far_slower_than_the_rest_when_timing_then_the_others_still_land_seconds_after_their_end():
@@ -256,6 +305,6 @@ def test_given_odd_values_when_learning_then_nothing_raises_and_a_job_counts_onc
     again = _completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z")
     again.export_id = "b"  # the listed job, reused and polled Completed by this run
     timer.learn(again)
-    assert list(timer._durations["leads"]) == [(30000, 100.0)]
+    assert list(timer._durations[("leads", False)]) == [(30000, 100.0)]
     timer.learn(_completed(0, "2024-01-01T00:00:00Z", "2024-01-01T00:01:30Z"))
     assert timer.expected_end(_processing(), 1000) is not None  # a fit from the two readable jobs only

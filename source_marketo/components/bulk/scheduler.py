@@ -28,7 +28,7 @@ from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.download import ExportCorrupt, ExportGone
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob, JobStatus
 from source_marketo.components.bulk.lane import Lane
-from source_marketo.components.bulk.timing import JobTimer
+from source_marketo.components.bulk.timing import SLACK_SECONDS, JobTimer
 from source_marketo.components.bulk.windows import DEPTH, PROCESSING_SLOTS, Hold, Room
 from source_marketo.components.clock import Clock
 from source_marketo.components.errors import Action, Decision, ExportFailed, Limit, user_message
@@ -77,7 +77,7 @@ class ExportScheduler:
         self.poll_interval = max(poll_interval, MIN_POLL_SPACING)
         self.depth = depth
         self.job_timeout = job_timeout
-        self.timer = JobTimer(self.poll_interval)
+        self.timer = JobTimer(self.poll_interval * (1 + REFRESH_MARGIN))  # the spacing of a processing job's polls
         self.jobs_created = 0
         self.jobs_reused = 0
         self._lanes: List[LaneState] = []
@@ -358,8 +358,10 @@ class ExportScheduler:
             at = job.last_polled + spacing if job.status is not None else 0.0
             if job.status is JobStatus.PROCESSING and job.expected_end is not None and job.expected_end > at:
                 # As often as before, but on the phase that puts one poll just after the expected end (timing.py).
-                # The tolerance keeps float rounding from skipping the phase's next poll (a whole interval late).
-                at = job.expected_end - spacing * math.floor((job.expected_end - at) / spacing + 1e-6)
+                # A phase poll that came up to SLACK_SECONDS before the earliest allowed time is made at that time:
+                # a poll sent a little late (another job's reply, a batch) does not put the next one off a spacing.
+                phase = job.expected_end - spacing * math.floor((job.expected_end - at) / spacing + SLACK_SECONDS / spacing)
+                at = max(at, phase)
             due.append((at, state, job))
         return due
 

@@ -11,11 +11,12 @@ The timer learns how long Marketo takes to process a job of each kind (``finishe
 against ``numberOfRecords``, Marketo's own timestamps, so no clock has to agree with Marketo's), how
 many bytes a row takes and how many rows a reserved byte turns out to be: first from the job lists
 the run reads anyway (this API user's completed jobs of the last 7 days), then from this run's own
-jobs as they complete. A processing job's
-expected end is then the local time of its enqueue reply, plus Marketo's wait before it started
-(``startedAt - queuedAt``), plus its expected processing time from its estimated rows. The scheduler
-shifts the job's polls (never more often, never later than one interval) so that one lands just
-after that moment: a wrong guess costs at most what the arbitrary phase costs.
+jobs as they complete. A processing job's expected end is then the local time of its enqueue reply,
+plus Marketo's wait before it started (``startedAt - queuedAt``), plus its expected processing time
+from its estimated rows. The scheduler shifts the job's polls (never more often, the shift less than
+one interval) so that one lands just after that moment. A guess too early costs what the arbitrary
+phase costs; one too late can leave a job unseen for up to two intervals, which is why a landing is
+made only where, tried on each learned job against the others, it sees jobs clearly sooner.
 """
 
 from __future__ import annotations
@@ -27,54 +28,61 @@ from typing import Any, Deque, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 from source_marketo.components.bulk.census import ROW_BYTES as CENSUS_ROW_BYTES
 from source_marketo.components.bulk.jobs import ExportJob, _int_or_none
+from source_marketo.components.bulk.windows import MIN_ESTIMATE
 from source_marketo.components.types import parse_datetime
 
 LEARNED_JOBS = 20  # the latest completed jobs the processing time is fitted to
 RESERVED_JOBS = 3  # the latest jobs of a kind whose rows per reserved byte undo the reservations' pad
 MAX_ROWS = 10 ** 12  # more rows than any export holds: an absurd count (as a float it could overflow)
+WORTH_LANDING = 0.4  # a landing must see the jobs it was not fitted to clearly sooner than an arbitrary phase (half a spacing)
 SLACK_SECONDS = 2.0  # Marketo's timestamps are whole seconds: land a little after the expected end, not before
 
 
+Key = Tuple[str, bool]  # (kind, census): a census's rows are one short column, processed at their own speed
+
+
 class JobTimer:
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._durations: Dict[str, Deque[Tuple[int, float]]] = {}  # kind: (rows, processing seconds) of its latest jobs
-        self._row_bytes: Dict[Tuple[str, bool], Tuple[int, int]] = {}  # (kind, census): (bytes, rows) of this run's files
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing  # how far apart a job's polls come (the poll interval and its margin)
+        self._durations: Dict[Key, Deque[Tuple[int, float]]] = {}  # (rows, processing seconds) of the latest jobs
+        self._row_bytes: Dict[Key, Tuple[int, int]] = {}  # (bytes, rows) of this run's files
         self._listed_row_bytes: Dict[str, Tuple[int, int]] = {}  # kind: (bytes, rows) of the job lists' files
-        self._per_reserved: Dict[Tuple[str, bool], Deque[Tuple[int, int]]] = {}  # (kind, census): (rows, bytes reserved) of this run's latest jobs
+        self._per_reserved: Dict[Tuple[Key, Tuple[str, ...]], Deque[Tuple[int, int]]] = {}  # by key and fields (a lane): (rows, bytes reserved)
         self._reserved: Dict[Any, int] = {}  # export id: the bytes its expected end was told it reserves
-        self._fits: Dict[str, Optional[Tuple[float, float, float]]] = {}
+        self._fits: Dict[Key, Optional[Tuple[float, float, float]]] = {}
         self._learned: Set[Any] = set()  # export ids already in the durations
 
     def learn(self, job: ExportJob, reserved: Optional[int] = None) -> None:
         """A completed job of this run (``reserved``: the bytes it reserved): how long it took to process, what
         its rows weigh, and how many rows a reserved byte turned out to be."""
         reserved = self._reserved.pop(job.export_id, reserved)
-        if not self._learn_duration(job.spec.kind, job.export_id, job.started_at, job.finished_at, job.records):
-            return
         key = (job.spec.kind, job.spec.census)
+        if not self._learn_duration(key, job.export_id, job.started_at, job.finished_at, job.records):
+            return
         if job.records and job.file_size:
             _add(self._row_bytes, key, job.file_size, job.records)
-        if job.records is not None and reserved:
-            self._per_reserved.setdefault(key, deque(maxlen=RESERVED_JOBS)).append((job.records, reserved))
+        if job.records and reserved and reserved > MIN_ESTIMATE:
+            # A quiet window reserves the floor whatever it holds: it says nothing of the pad (three of them took
+            # the rows a reserved byte is to 0, and the next busy job was expected with none).
+            self._per_reserved.setdefault((key, job.spec.fields), deque(maxlen=RESERVED_JOBS)).append((job.records, reserved))
 
     def learn_listed(self, listed: Sequence[Tuple[str, Mapping[str, Any]]]) -> None:
         """(kind, item) of Marketo's job lists, oldest first where they can be ordered. A listed job does not say
-        whether it was a census (one short column), so its rows' bytes serve only exports of whole rows."""
+        whether it was a census (one short column): it is taken for an export of whole rows."""
         completed = [(kind, item) for kind, item in listed if str(item.get("status") or "").lower() == "completed"]
         for kind, item in sorted(completed, key=lambda entry: str(entry[1].get("finishedAt") or "")):
             records, size = _int_or_none(item.get("numberOfRecords")), _int_or_none(item.get("fileSize"))
-            if self._learn_duration(kind, item.get("exportId"), item.get("startedAt"), item.get("finishedAt"), records) and records and size:
+            if self._learn_duration((kind, False), item.get("exportId"), item.get("startedAt"), item.get("finishedAt"), records) and records and size:
                 _add(self._listed_row_bytes, kind, size, records)
 
-    def _learn_duration(self, kind: str, export_id: Any, started: Any, finished: Any, records: Optional[int]) -> bool:
+    def _learn_duration(self, key: Key, export_id: Any, started: Any, finished: Any, records: Optional[int]) -> bool:
         seconds = _seconds_between(started, finished)
         if seconds is None or seconds < 0 or records is None or not 0 <= records <= MAX_ROWS or (export_id and export_id in self._learned):
             return False  # unreadable or absurd, or a job already learned (listed, then reused by this run)
         if export_id:
             self._learned.add(export_id)
-        self._durations.setdefault(kind, deque(maxlen=LEARNED_JOBS)).append((records, seconds))
-        self._fits.pop(kind, None)
+        self._durations.setdefault(key, deque(maxlen=LEARNED_JOBS)).append((records, seconds))
+        self._fits.pop(key, None)
         return True
 
     def expected_end(self, job: ExportJob, estimate: int) -> Optional[float]:
@@ -83,7 +91,7 @@ class JobTimer:
         if job.export_id:
             self._reserved[job.export_id] = estimate
         waited = _seconds_between(job.queued_at, job.started_at)
-        fit = self._fitted(job.spec.kind)
+        fit = self._fitted((job.spec.kind, job.spec.census))
         if job.queued_local is None or waited is None or waited < 0 or fit is None:
             return None
         base, per_row, landing = fit
@@ -96,9 +104,9 @@ class JobTimer:
     def _rows(self, job: ExportJob, estimate: int) -> Optional[float]:
         """The rows a job reserving ``estimate`` bytes most likely holds. A reservation is padded (1.15 to 4.5 times
         what the window is estimated to take, by how much is known): the rows a reserved byte turned out to be in
-        this run's latest jobs of the kind undo the pad; before any, the bytes a row takes."""
+        the lane's latest jobs undo the pad; before any, the bytes a row takes."""
         key = (job.spec.kind, job.spec.census)
-        latest = self._per_reserved.get(key)
+        latest = self._per_reserved.get((key, job.spec.fields))
         if latest:
             return estimate * sum(rows for rows, _ in latest) / sum(reserved for _, reserved in latest)
         size, counted = self._row_bytes.get(key, (0, 0))
@@ -106,16 +114,16 @@ class JobTimer:
             size, counted = (CENSUS_ROW_BYTES, 1) if job.spec.census else self._listed_row_bytes.get(job.spec.kind, (0, 0))
         return estimate / (size / counted) if counted else None
 
-    def _fitted(self, kind: str) -> Optional[Tuple[float, float, float]]:
-        """(seconds, seconds a row, how far after the fitted time to land) of a line through the kind's durations
-        (Marketo processes a lead row and an activity row at different speeds), from two jobs on; None where they
-        scatter too widely for a landing to beat the arbitrary phase."""
-        if kind not in self._fits:
-            self._fits[kind] = _fit(self._durations.get(kind, ()), self.interval)
-        return self._fits[kind]
+    def _fitted(self, key: Key) -> Optional[Tuple[float, float, float]]:
+        """(seconds, seconds a row, how far after the fitted time to land) of a line through the durations of
+        ``key`` (Marketo processes a lead row, an activity row and a census row at different speeds), from two
+        jobs on; None where a landing would not beat the arbitrary phase."""
+        if key not in self._fits:
+            self._fits[key] = _fit(self._durations.get(key, ()), self.spacing)
+        return self._fits[key]
 
 
-def _fit(durations: Sequence[Tuple[int, float]], interval: float) -> Optional[Tuple[float, float, float]]:
+def _fit(durations: Sequence[Tuple[int, float]], spacing: float) -> Optional[Tuple[float, float, float]]:
     """A line through (rows, seconds) that one slow job does not move (the median of the slopes between pairs
     of jobs, Theil and Sen's), and the landing after it that would have seen the learned jobs soonest."""
     durations = list(durations)
@@ -126,19 +134,25 @@ def _fit(durations: Sequence[Tuple[int, float]], interval: float) -> Optional[Tu
     per_row = max(statistics.median(slopes), 0.0) if slopes else 0.0
     base = max(statistics.median(duration - per_row * count for count, duration in durations), 0.0)
     late = [duration - base - per_row * count for count, duration in durations]  # how much later than fitted each took
-    landing, wait = min(((offset, _mean_wait(late, offset, interval)) for offset in late), key=lambda pair: pair[1])
-    # The best of the learned jobs' own offsets flatters them (one of them waits 0): evenly scattered jobs would
-    # wait (n - 1) / n of the arbitrary phase's half interval. Corrected, a landing must beat that phase.
-    if wait * len(late) / (len(late) - 1) + SLACK_SECONDS >= interval / 2:
-        return None  # an arbitrary phase sees a job half an interval after its end, on average
-    return base, per_row, SLACK_SECONDS + landing
+    # Judged on jobs it was not chosen from (each job against the landing the others give): the best of the
+    # learned jobs' own offsets flatters them, one of them always waits 0.
+    held_out = sum(_wait(value, _landing(late[:index] + late[index + 1:], spacing), spacing) for index, value in enumerate(late)) / len(late)
+    if held_out + SLACK_SECONDS >= spacing * WORTH_LANDING:
+        return None  # an arbitrary phase sees a job half a spacing after its end, on average
+    return base, per_row, SLACK_SECONDS + _landing(late, spacing)
 
 
-def _mean_wait(late: Sequence[float], offset: float, interval: float) -> float:
-    """How long after its end each learned job would have been seen by a poll ``offset`` after its fitted end
-    (one that ended later: by the poll an interval on), on average. The landing that minimizes it keeps one
-    slow job (a busy queue, a retried export) from holding every landing a minute late, or turning it off."""
-    return sum(offset - value + interval * math.ceil(max(value - offset, 0.0) / interval) for value in late) / len(late)
+def _landing(late: Sequence[float], spacing: float) -> float:
+    """The offset from the fitted end that would have seen the jobs ``late`` seconds later than fitted soonest,
+    on average: a poll lands there and every spacing before and after it. One slow or fast job (a busy queue,
+    a retried export) does not hold every landing off, or turn it off."""
+    return min(late, key=lambda offset: sum(_wait(value, offset, spacing) for value in late))
+
+
+def _wait(value: float, offset: float, spacing: float) -> float:
+    """How long after its end a job ``value`` seconds later than fitted is seen by polls ``offset`` after the
+    fitted end and every ``spacing`` around it."""
+    return (offset - value) % spacing
 
 
 def _add(totals: Dict[Any, Tuple[int, int]], key: Any, size: int, rows: int) -> None:
