@@ -230,6 +230,29 @@ def test_given_one_job_far_faster_than_the_rest_when_timing_then_the_others_stil
     assert expected is not None and 5000 + 30 + 90 + 20 <= expected <= 5000 + 30 + 90 + 20 + 5.0, expected
 
 
+def _leads_timer():
+    timer = JobTimer(INTERVAL * 1.02)
+    for rows in (0, 30000, 60000):
+        timer.learn(_completed(rows, "2024-01-01T00:00:00Z", (START + timedelta(seconds=FIXED + rows / ROWS_PER_SECOND)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return timer
+
+
+def test_given_one_job_of_a_kind_when_it_matches_the_other_kinds_then_their_line_times_its_next():
+    timer = _leads_timer()
+    members = _processing()
+    members.spec = ExportSpec("program/members", members.spec.window, "updatedAt", ("id",))
+    census = _processing()
+    census.spec = ExportSpec("leads", census.spec.window, "updatedAt", ("updatedAt",), census=True)
+    assert timer.expected_end(members, 3000 * ROW_BYTES) is None  # no job of its kind yet: a guess too late costs two intervals
+    assert timer.expected_end(census, 3000 * 25) is None
+    like = _completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z", kind="program/members")  # 90 s + 30,000 rows at 3,000/s
+    timer.learn(like)
+    assert abs(timer.expected_end(members, 60000 * ROW_BYTES) - (5000 + 30 + 90 + 20 + 2.0)) < 1e-6
+    other = _leads_timer()
+    other.learn(_completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:00:40Z", kind="program/members"))  # a speed of its own
+    assert other.expected_end(members, 60000 * ROW_BYTES) is None  # the other kinds' line does not hold for it
+
+
 def test_given_one_job_far_slower_than_the_rest_when_timing_then_the_others_still_land_seconds_after_their_end():
     timer = JobTimer(INTERVAL)
     for index, rows in enumerate((0, 30000, 60000, 15000, 45000, 90000, 3000, 24000, 51000, 75000)):

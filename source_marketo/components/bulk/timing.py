@@ -35,6 +35,7 @@ LEARNED_JOBS = 20  # the latest completed jobs the processing time is fitted to
 RESERVED_JOBS = 3  # the latest jobs of a kind whose rows per reserved byte undo the reservations' pad
 MAX_ROWS = 10 ** 12  # more rows than any export holds: an absurd count (as a float it could overflow)
 WORTH_LANDING = 0.4  # a landing must see the jobs it was not fitted to clearly sooner than an arbitrary phase (half a spacing)
+ONE_JOB_SECONDS = 5.0  # how near the line through every kind's jobs must take a kind's one job to time its next
 SLACK_SECONDS = 2.0  # Marketo's timestamps are whole seconds: land a little after the expected end, not before
 
 
@@ -49,7 +50,8 @@ class JobTimer:
         self._listed_row_bytes: Dict[str, Tuple[int, int]] = {}  # kind: (bytes, rows) of the job lists' files
         self._per_reserved: Dict[Tuple[Key, Tuple[str, ...]], Deque[Tuple[int, int]]] = {}  # by key and fields (a lane): (rows, bytes reserved)
         self._reserved: Dict[Any, int] = {}  # export id: the bytes its expected end was told it reserves
-        self._fits: Dict[Key, Optional[Tuple[float, float, float]]] = {}
+        self._all: Deque[Tuple[int, float]] = deque(maxlen=LEARNED_JOBS)  # the latest jobs of every key
+        self._fits: Dict[Optional[Key], Optional[Tuple[float, float, float]]] = {}  # None: the fit of every key's jobs
         self._learned: Set[Any] = set()  # export ids already in the durations
 
     def learn(self, job: ExportJob, reserved: Optional[int] = None) -> None:
@@ -82,7 +84,9 @@ class JobTimer:
         if export_id:
             self._learned.add(export_id)
         self._durations.setdefault(key, deque(maxlen=LEARNED_JOBS)).append((records, seconds))
+        self._all.append((records, seconds))
         self._fits.pop(key, None)
+        self._fits.pop(None, None)
         return True
 
     def expected_end(self, job: ExportJob, estimate: int) -> Optional[float]:
@@ -116,11 +120,22 @@ class JobTimer:
 
     def _fitted(self, key: Key) -> Optional[Tuple[float, float, float]]:
         """(seconds, seconds a row, how far after the fitted time to land) of a line through the durations of
-        ``key`` (Marketo processes a lead row, an activity row and a census row at different speeds), from two
-        jobs on; None where a landing would not beat the arbitrary phase."""
-        if key not in self._fits:
-            self._fits[key] = _fit(self._durations.get(key, ()), self.spacing)
-        return self._fits[key]
+        ``key`` (Marketo may process a lead row, an activity row and a census row at different speeds), from two
+        jobs on; after one, of every key's jobs where that line took the key's one job to within seconds (a
+        kind's first jobs in a run); None before any (a guess too late costs up to two intervals), and where a
+        landing would not beat the arbitrary phase."""
+        learned = self._durations.get(key, ())
+        own = key if len(learned) >= 2 else None
+        if own not in self._fits:
+            self._fits[own] = _fit(learned if own is not None else self._all, self.spacing)
+        fit = self._fits[own]
+        if own is None and fit is not None:
+            if len(learned) != 1:
+                return None
+            rows, seconds = learned[0]
+            if abs(seconds - fit[0] - fit[1] * rows - (fit[2] - SLACK_SECONDS)) > ONE_JOB_SECONDS:
+                return None  # another speed than the other kinds' (the landing's offset included)
+        return fit
 
 
 def _fit(durations: Sequence[Tuple[int, float]], spacing: float) -> Optional[Tuple[float, float, float]]:
@@ -146,7 +161,8 @@ def _landing(late: Sequence[float], spacing: float) -> float:
     """The offset from the fitted end that would have seen the jobs ``late`` seconds later than fitted soonest,
     on average: a poll lands there and every spacing before and after it. One slow or fast job (a busy queue,
     a retried export) does not hold every landing off, or turn it off."""
-    return min(late, key=lambda offset: sum(_wait(value, offset, spacing) for value in late))
+    best = min(late, key=lambda offset: sum(_wait(value, offset, spacing) for value in late))
+    return (best + spacing / 2) % spacing - spacing / 2  # the same phase, as near the fitted end as it goes
 
 
 def _wait(value: float, offset: float, spacing: float) -> float:
