@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from source_marketo.components.budget import ExportBudget
 from source_marketo.components.bulk.jobs import ExportJob, ExportSpec, JobStatus, Window
 from source_marketo.components.bulk.scheduler import ExportScheduler, LaneState
-from source_marketo.components.bulk.timing import JobTimer
+from source_marketo.components.bulk.timing import JobTimer, _fit
 from source_marketo.components.errors import Action, Decision
 from unit_tests.helpers import FakeClock
 from unit_tests.test_scheduler import open_rows
@@ -248,9 +248,28 @@ def test_given_one_job_of_a_kind_when_it_matches_the_other_kinds_then_their_line
     like = _completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z", kind="program/members")  # 90 s + 30,000 rows at 3,000/s
     timer.learn(like)
     assert abs(timer.expected_end(members, 60000 * ROW_BYTES) - (5000 + 30 + 90 + 20 + 2.0)) < 1e-6
-    other = _leads_timer()
-    other.learn(_completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:00:40Z", kind="program/members"))  # a speed of its own
-    assert other.expected_end(members, 60000 * ROW_BYTES) is None  # the other kinds' line does not hold for it
+    for finished in ("00:00:40", "00:01:44"):  # a speed of its own; 4 s later than the line (its poll would come a spacing on)
+        other = _leads_timer()
+        other.learn(_completed(30000, "2024-01-01T00:00:00Z", f"2024-01-01T{finished}Z", kind="program/members"))
+        assert other.expected_end(members, 60000 * ROW_BYTES) is None, finished  # the other kinds' line does not hold for it
+    few = JobTimer(INTERVAL * 1.02)  # a line through one lead job and one activity job fits both, and says nothing
+    few.learn(_completed(30000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z"))
+    few.learn(_completed(300000, "2024-01-01T00:00:00Z", "2024-01-01T00:01:40Z", kind="activities"))
+    assert few.expected_end(_processing(), 60000 * ROW_BYTES) is None
+
+
+def test_given_jobs_exactly_on_a_line_when_fitting_then_rounding_does_not_count_as_a_spacing_late():
+    assert _fit([(10000, 70.0), (1000000, 160.0)], INTERVAL * 1.02) is not None  # residuals of 1e-15 s, not a whole spacing
+
+
+def test_given_small_busy_windows_at_the_reservation_floor_when_polling_then_a_large_job_is_still_timed(monkeypatch):
+    # A window of a few hundred rows reserves the 64 kB floor: as rows per reserved byte it would make a large
+    # job's rows a fraction of what they are, and its end early.
+    monkeypatch.setitem(RATES, "leads", 500.0)
+    rows = [60000, 45000, 90000, 300, 200, 250, 400, 300, 350, 60000, 200, 300, 250, 90000, 300]
+    marketo = sync(timed=True, lanes=[Lane(len(rows), rows, pad=1.25)])
+    large = [entry["seen"] for entry in list(marketo.jobs.values())[3:] if entry["rows"] >= 60000]
+    assert large and max(large) <= 5.0, large
 
 
 def test_given_one_job_far_slower_than_the_rest_when_timing_then_the_others_still_land_seconds_after_their_end():

@@ -35,7 +35,7 @@ LEARNED_JOBS = 20  # the latest completed jobs the processing time is fitted to
 RESERVED_JOBS = 3  # the latest jobs of a kind whose rows per reserved byte undo the reservations' pad
 MAX_ROWS = 10 ** 12  # more rows than any export holds: an absurd count (as a float it could overflow)
 WORTH_LANDING = 0.4  # a landing must see the jobs it was not fitted to clearly sooner than an arbitrary phase (half a spacing)
-ONE_JOB_SECONDS = 5.0  # how near the line through every kind's jobs must take a kind's one job to time its next
+ONE_JOB_SECONDS = 5.0  # how soon after its end the other kinds' line must have seen a kind's one job to time its next
 SLACK_SECONDS = 2.0  # Marketo's timestamps are whole seconds: land a little after the expected end, not before
 
 
@@ -50,8 +50,8 @@ class JobTimer:
         self._listed_row_bytes: Dict[str, Tuple[int, int]] = {}  # kind: (bytes, rows) of the job lists' files
         self._per_reserved: Dict[Tuple[Key, Tuple[str, ...]], Deque[Tuple[int, int]]] = {}  # by key and fields (a lane): (rows, bytes reserved)
         self._reserved: Dict[Any, int] = {}  # export id: the bytes its expected end was told it reserves
-        self._all: Deque[Tuple[int, float]] = deque(maxlen=LEARNED_JOBS)  # the latest jobs of every key
-        self._fits: Dict[Optional[Key], Optional[Tuple[float, float, float]]] = {}  # None: the fit of every key's jobs
+        self._all: Deque[Tuple[Key, int, float]] = deque(maxlen=LEARNED_JOBS)  # the latest jobs of every key
+        self._fits: Dict[Tuple[Key, bool], Optional[Tuple[float, float, float]]] = {}  # (key, pooled): the key's own, or the others' jobs
         self._learned: Set[Any] = set()  # export ids already in the durations
 
     def learn(self, job: ExportJob, reserved: Optional[int] = None) -> None:
@@ -84,9 +84,8 @@ class JobTimer:
         if export_id:
             self._learned.add(export_id)
         self._durations.setdefault(key, deque(maxlen=LEARNED_JOBS)).append((records, seconds))
-        self._all.append((records, seconds))
-        self._fits.pop(key, None)
-        self._fits.pop(None, None)
+        self._all.append((key, records, seconds))
+        self._fits.clear()  # the key's own fit, and every other key's pooled one
         return True
 
     def expected_end(self, job: ExportJob, estimate: int) -> Optional[float]:
@@ -121,20 +120,23 @@ class JobTimer:
     def _fitted(self, key: Key) -> Optional[Tuple[float, float, float]]:
         """(seconds, seconds a row, how far after the fitted time to land) of a line through the durations of
         ``key`` (Marketo may process a lead row, an activity row and a census row at different speeds), from two
-        jobs on; after one, of every key's jobs where that line took the key's one job to within seconds (a
-        kind's first jobs in a run); None before any (a guess too late costs up to two intervals), and where a
-        landing would not beat the arbitrary phase."""
+        jobs on. After one (a kind's first jobs in a run), of the other keys' jobs (three or more) where their line
+        would have seen the key's one job within seconds of its end; None before any (a guess too late costs up
+        to two intervals), and where a landing would not beat the arbitrary phase."""
         learned = self._durations.get(key, ())
-        own = key if len(learned) >= 2 else None
-        if own not in self._fits:
-            self._fits[own] = _fit(learned if own is not None else self._all, self.spacing)
-        fit = self._fits[own]
-        if own is None and fit is not None:
-            if len(learned) != 1:
-                return None
+        if not learned:
+            return None
+        pooled = len(learned) == 1
+        if (key, pooled) not in self._fits:
+            others = [(rows, seconds) for other, rows, seconds in self._all if other != key]
+            durations = (others if len(others) >= 3 else []) if pooled else list(learned)
+            self._fits[key, pooled] = _fit(durations, self.spacing)
+        fit = self._fits[key, pooled]
+        if pooled and fit is not None:
             rows, seconds = learned[0]
-            if abs(seconds - fit[0] - fit[1] * rows - (fit[2] - SLACK_SECONDS)) > ONE_JOB_SECONDS:
-                return None  # another speed than the other kinds' (the landing's offset included)
+            before = fit[2] - SLACK_SECONDS - (seconds - fit[0] - fit[1] * rows)  # how long before the landing its one job ended
+            if not 0.0 <= before <= ONE_JOB_SECONDS:
+                return None  # another speed than the other kinds', or seen only by the poll an interval on
         return fit
 
 
@@ -168,7 +170,8 @@ def _landing(late: Sequence[float], spacing: float) -> float:
 def _wait(value: float, offset: float, spacing: float) -> float:
     """How long after its end a job ``value`` seconds later than fitted is seen by polls ``offset`` after the
     fitted end and every ``spacing`` around it."""
-    return (offset - value) % spacing
+    wait = (offset - value) % spacing
+    return 0.0 if wait > spacing - 1e-6 else wait  # a job on the landing, off by rounding, is not a spacing late
 
 
 def _add(totals: Dict[Any, Tuple[int, int]], key: Any, size: int, rows: int) -> None:
