@@ -168,3 +168,31 @@ def test_given_615_when_a_call_is_retried_then_it_waits_for_calls_in_flight_not_
     assert reply.decision.action is Action.OK and session.calls == 4
     assert sum(clock.slept) < 1.5, clock.slept  # three 615s: well under a second each, never 20 s
     assert all(delay < 1.0 for delay in clock.slept)
+
+
+def test_given_a_lane_that_leaves_its_rest_to_tomorrow_when_driven_then_the_other_lanes_go_on_and_the_run_ends_with_a_clean_stop():
+    from source_marketo.components.bulk.windows import Hold
+    clock = FakeClock(START)
+    marketo = FakeMarketo(clock)
+    a, b = (FakeLane(name, name, 4, marketo, batch_seconds=0.0) for name in ("leads", "activities"))
+    rooms = []
+    handed = a.next_export
+
+    def leads_next(room):  # two windows, then the rest is tomorrow's
+        rooms.append(room)
+        return handed(room) if len(a.specs) > 2 else Hold.TOMORROW
+
+    a.next_export = leads_next
+    a.likely_rest, b.likely_rest = (lambda: 5000), (lambda: 3000)
+    scheduler = scheduler_for(marketo, clock)
+    list(scheduler.run([a, b]))
+    assert len(a.read_windows) == 2 and len(b.read_windows) == 4  # activities were not stopped with leads
+    assert not scheduler.failed(a) and scheduler.limit is not None
+    assert "the rest of leads is left to tomorrow" in str(scheduler.limit)
+    assert rooms[0].rest_likely == 8000  # what every lane still to plan has left
+    del b.likely_rest  # a lane that cannot tell: unknown, so no lane leaves a cut window to tomorrow
+    c = FakeLane("leads", "leads", 1, marketo)
+    c.likely_rest = lambda: 5000
+    other = scheduler_for(marketo, clock)
+    other._lanes = [SimpleNamespace(lane=c, jobs=[], failed=None, planned_all=False), SimpleNamespace(lane=b, jobs=[], failed=None, planned_all=False)]
+    assert other._room(other._lanes[0]).rest_likely is None

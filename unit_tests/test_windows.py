@@ -1,6 +1,7 @@
 """Window planning: the 31-day cap, sizes from evidence that fit the day's budget (two jobs at a time near
 the cap), holds instead of slivers, a stop at the tail, and reuse of saved exports."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -578,3 +579,74 @@ def test_given_a_sample_that_ends_before_the_plan_when_the_rest_is_short_and_fit
     other_slot_busy = Room(left_today=700_000, reserved=0, cap=700_000, in_flight=0, running=1)  # all that is free: 700 kB
     assert plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled).next_window(other_slot_busy, 2.0).end == START + timedelta(days=100)
     assert plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled).next_window(other_slot_busy, 8.0).end == START + timedelta(days=95)
+
+
+def test_given_a_kept_sample_that_this_run_may_outrun_when_planned_then_it_is_taken_again_and_the_last_window_needs_no_census():
+    # The sample a first run kept ends at day 95 (where that run began); this run's plan ends at day 100.
+    updated = [START + timedelta(days=d, hours=12) for d in range(95)]
+    sampled = sample_census(updated, 10.0, Window(START, START + timedelta(days=95)))
+    kept = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled)
+    # what it holds from day 80 (285 kB) fits 600 kB, but with the 5 days past it at the rate, twice, it does not
+    assert kept.sample_outdated(600_000)
+    assert not kept.sample_outdated(200_000)  # this run cannot get past it today: the kept one does
+    assert not kept.sample_outdated(50 * MB)  # the day holds the rest at the risk: no census would come there
+    assert not plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2,
+                    sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100)))).sample_outdated(600_000)
+    # Taken again: the leads updated since the first run are in it (one here), and the window runs to the end.
+    again = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2, sample=sampled)
+    assert again.take_sample(updated[80:] + [START + timedelta(days=97)], 10.0, 600_000)
+    assert again.sample.span == Window(START + timedelta(days=80), START + timedelta(days=100))
+    small = room(left=600_000, cap=600_000)
+    assert not again.census_due(small, 2.0)
+    last = again.next_window(small)
+    assert last == Window(START + timedelta(days=80), START + timedelta(days=100))
+    assert again.estimate(last) <= 300_000  # the half of the day a job may take alone
+    # Without it, the window ends with the kept sample and a census of the rest comes first (the test above).
+    assert kept.next_window(small).end == START + timedelta(days=95)
+
+
+def test_given_a_window_the_budget_cuts_when_tomorrow_takes_the_rest_in_as_many_jobs_then_the_lane_leaves_it_to_tomorrow():
+    # 20 days left at 50 kB a day (1 MB, about 2.5 MB at the margins), and 0.5 MB left of a 4 MB day: the budget cuts the window
+    def tight(days_left=20.0, **kwargs):
+        return plan(start=START + timedelta(days=100 - days_left), learned=50_000.0, bytes_per_row=1000.0, samples=2, **kwargs)
+
+    def left(rest_likely, reserved=0):
+        return Room(left_today=MB // 2, reserved=reserved, cap=4 * MB, in_flight=0, rest_likely=rest_likely)
+
+    cut = tight().next_window(left(None))  # no one can tell what the lanes have left: cut as before
+    assert isinstance(cut, Window) and cut.end < START + timedelta(days=100)
+    assert tight().next_window(left(2 * MB)) is Hold.TOMORROW  # everything left most likely takes half of tomorrow
+    assert tight().next_window(left(2 * MB, reserved=100_000)) is Hold.WAIT  # a job still running may leave room for more
+    assert isinstance(tight().next_window(left(int(3.2 * MB))), Window)  # more than 75% of tomorrow's cap: today's bytes may save a day
+    # 45 days left: tomorrow needs 2 windows whether 10 days go today or not; of 40, a cut of 15 days leaves 25 (and a day): one
+    assert tight(45.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB)) is Hold.TOMORROW
+    assert tight(40.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB)) is Hold.TOMORROW
+    saves = tight(40.0).next_window(Room(left_today=3 * MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB))
+    assert isinstance(saves, Window) and timedelta(days=11) <= size(saves) < timedelta(days=30)
+    # Tomorrow's first window might be cut too (the rest, at its estimate, is over half the cap): cut as before
+    assert isinstance(tight().next_window(Room(left_today=MB // 2, reserved=0, cap=2 * MB, in_flight=0, rest_likely=MB)), Window)
+
+
+def test_given_counts_and_a_rate_when_the_rest_is_estimated_then_it_is_what_they_most_likely_hold_without_margins():
+    updated = [START + timedelta(days=d, hours=12) for d in range(95)]  # one sampled lead a day, each for 10 ids
+    windows = plan(start=START + timedelta(days=80), learned=10_000.0, growth=1.5, bytes_per_row=1000.0, samples=2,
+                   sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=95))))
+    # 15 sampled days x 10 leads x 1 kB, then 5 days past the sample and 1 more at the rate grown once
+    assert windows.likely_rest(START + timedelta(days=101)) == 15 * 10 * 1000 + int(6 * 10_000.0 * 1.5)
+    assert windows.likely_rest(START + timedelta(days=80)) == 0
+    assert plan(bytes_per_row=1000.0).likely_rest(START + timedelta(days=10)) is None  # no rate learned: a guess, not a likelihood
+    counted = plan(start=START, learned=10_000.0, bytes_per_row=1000.0, carried_census=census(START, [(60, 50)]))
+    assert counted.likely_rest(START + timedelta(minutes=30)) == 0  # its rows lie in the minute after
+    assert counted.likely_rest(START + timedelta(days=31)) == 50 * 1000 + 10_000  # and the day past the census's end at the rate
+
+
+def test_given_a_window_a_sample_cuts_at_the_budget_when_tomorrow_takes_the_rest_in_one_job_then_it_is_left_to_tomorrow():
+    updated = [START + timedelta(days=d, hours=12) for d in range(100)]  # one sampled lead a day, each for 10 ids
+    def sampled():
+        return plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2,
+                    sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    day_end = Room(left_today=400_000, reserved=0, cap=MB, in_flight=0)
+    cut = sampled().next_window(day_end)
+    assert isinstance(cut, Window) and cut.end < START + timedelta(days=95)  # what the lane did: a job of 9 days, then one of 11 tomorrow
+    assert sampled().next_window(replace(day_end, rest_likely=300_000)) is Hold.TOMORROW
+    assert isinstance(sampled().next_window(replace(day_end, rest_likely=800_000)), Window)  # tomorrow may not hold all: today's bytes count

@@ -12,7 +12,7 @@ least of them is where the lane is.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Tuple, Union
 
 from source_marketo.components.bulk.census import ROW_BYTES, read_census
@@ -52,6 +52,9 @@ class Lane(Protocol):
 
     def progress(self) -> str:
         """Where the lane is, in a few words, for the heartbeat and a stop's message."""
+
+    def likely_rest(self) -> Optional[int]:
+        """What is left to plan most likely holds, in bytes, to a day past now (None: the lane cannot tell)."""
 
 
 class PlannedLane:
@@ -145,6 +148,11 @@ class PlannedLane:
         if spec.census:  # one short column instead of whole rows: the rows the window is estimated to hold
             return max(int(self.plan.estimate(spec.window) * census_row_share(self.plan.bytes_per_row) * 1.5), 64 * 1024)
         return self.plan.estimate(spec.window)
+
+    def likely_rest(self) -> Optional[int]:
+        if self._window is not None:
+            return None  # a window handed out part by part: its other parts are not in the plan's position
+        return self.plan.likely_rest(self.plan.end + timedelta(days=1))
 
     def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
         """The same request over each half of the window (fields, filter, types unchanged); a census

@@ -86,9 +86,15 @@ class LeadsLane(PlannedLane):
     def take_sample(self) -> None:
         """A backfill (the lane far behind) cuts its windows from a sample of when leads were last
         updated, looked up by id (3 calls, and 1-5 past the highest id known): a census then comes only where a window might not fit
-        today, and no rate guessed from New Lead activities decides a window's size."""
-        if self.mode != MODE_UPDATED_AT or not self.far_behind() or self.plan.sampled_at(self.plan.position):
+        today, and no rate guessed from New Lead activities decides a window's size. A sample kept from an earlier
+        run is taken again where this run may outrun it (WindowPlan.sample_outdated)."""
+        if self.mode != MODE_UPDATED_AT:
+            return
+        kept = self.plan.sample if self.plan.sampled_at(self.plan.position) else None
+        if kept is not None and not self.plan.sample_outdated(self.context.runtime.exports.left_today()):
             return  # a sample the last run kept in the state still covers where this one begins: its calls are not paid again
+        if kept is None and not self.far_behind():
+            return
         if self.id_range is None and self._lowest_id is not None:  # the survey saw no new lead in the newest day
             self.id_range = (self._lowest_id, highest_id(self.context.runtime, self._lowest_id))
         if self.id_range is None:
@@ -98,8 +104,9 @@ class LeadsLane(PlannedLane):
         if not self.plan.take_sample(updated, step, self.context.runtime.exports.cap_bytes):
             self.context.runtime.logger.info(f"leads: sampled {len(updated):,} leads by id ({calls} calls); one in {step:.0f} ids is too coarse for this daily export cap, so windows are sized from the rate.")
             return
+        again = f" again (the one kept ended at {cursor_text(kept.span.end)}, where the run that took it began)" if kept is not None else ""
         self.context.runtime.logger.info(
-            f"leads: sampled {len(updated):,} leads by id ({calls} calls, one in {step:.0f} ids up to id {highest:,}); "
+            f"leads: sampled {len(updated):,} leads by id{again} ({calls} calls, one in {step:.0f} ids up to id {highest:,}); "
             f"{self.plan.sample.prefix[-1]:,} of them updated since {cursor_text(self.plan.position)}.")
 
     def skip_to(self, moment: datetime) -> None:
@@ -114,6 +121,9 @@ class LeadsLane(PlannedLane):
 
     def parts(self) -> List[Group]:
         return [None, CHANGE_ACTIVITY_TYPES] if self.mode == MODE_ACTIVITY else [None]
+
+    def likely_rest(self) -> Optional[int]:
+        return None if self.mode == MODE_ACTIVITY else super().likely_rest()  # the changed-lead part has a rate of its own
 
     def estimate(self, spec: ExportSpec) -> int:
         """Activity mode's changed-lead ids have a rate of their own (how many changes Marketo logs has

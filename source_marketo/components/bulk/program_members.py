@@ -196,6 +196,9 @@ class ProgramMembersLane:
                          for job in jobs if job.export_id]
         yield state_message(PROGRAM_MEMBERS, self.state())
 
+    def likely_rest(self) -> Optional[int]:
+        return None  # programs, not dates: no rate to tell what the rest holds
+
     def progress(self) -> str:
         return f"program members: {len(self.done & set(self.programs))} of {len(self.programs)} programs of this pass"
 

@@ -83,13 +83,14 @@ class ExportScheduler:
         self._lanes: List[LaneState] = []
         self._enqueue_blocked_until = 0.0
         self._limit: Optional[LimitReached] = None
+        self._deferred: Optional[LimitReached] = None  # a lane left the rest for tomorrow (Hold.TOMORROW); the others went on
         self._last_heartbeat = clock.monotonic()
         self._last_service = float("-inf")
 
     @property
     def limit(self) -> Optional[LimitReached]:
-        """The export limit that stopped planning, if any."""
-        return self._limit
+        """The export limit that stopped planning, or for which a lane left its rest to tomorrow, if any."""
+        return self._limit or self._deferred
 
     def run(self, lanes: List[Lane]) -> Iterator[Any]:
         """Yield what the lanes emit while driving jobs to completion; lane failures are kept per lane."""
@@ -206,6 +207,12 @@ class ExportScheduler:
                 holding.append(state)
             elif spec is Hold.STOP:
                 self._stop_planning(self.budget.limit_reached(f"what is left does not hold the next {state.lane.name} window"))
+            elif spec is Hold.TOMORROW:
+                state.planned_all = True  # done for today; what runs is read, the others plan on
+                self.logger.info(f"{state.lane.progress()}: the rest is left to tomorrow's budget, where it takes no more jobs "
+                                 "than it would after a window cut to what is left today.")
+                self._deferred = self._deferred or self.budget.limit_reached(
+                    f"the rest of {state.lane.name} is left to tomorrow, where a window cut to what is left today would save no job")
             elif spec is Hold.NEVER:
                 self._fail(state, ExportFailed(f"{state.lane.progress()}: the next minute of data alone is more than a whole day's "
                                                "export cap holds; raise the daily bulk export limit (Marketo's own is 500 MB)"))
@@ -214,7 +221,19 @@ class ExportScheduler:
 
     def _room(self, state: LaneState) -> Room:
         return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
-                    in_flight=len(state.jobs), running=len(self._active()))
+                    in_flight=len(state.jobs), running=len(self._active()), rest_likely=self._rest_likely())
+
+    def _rest_likely(self) -> Optional[int]:
+        """What every lane still to plan most likely holds, to a day past now (None when one cannot tell)."""
+        total = 0
+        for state in self._working():
+            if state.planned_all:
+                continue
+            rest = getattr(state.lane, "likely_rest", lambda: None)()  # a lane without it cannot tell
+            if rest is None:
+                return None
+            total += rest
+        return total
 
     def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.

@@ -153,8 +153,8 @@ class BulkSync:
             if not isinstance(lane, PlannedLane):
                 continue  # no date windows to plan
             if lane.plan.learned is not None:  # earlier runs exported here: the data's beginning is behind, its rate known
+                self._sample(lane)  # far behind, or a sample kept from an earlier run that this one may outrun (take_sample)
                 if lane.far_behind():
-                    self._sample(lane)
                     planned.append(lane)
                 continue
             try:
