@@ -183,16 +183,16 @@ def test_given_a_lane_that_leaves_its_rest_to_tomorrow_when_driven_then_the_othe
         return handed(room) if len(a.specs) > 2 else Hold.TOMORROW
 
     a.next_export = leads_next
-    a.likely_rest, b.likely_rest = (lambda: 5000), (lambda: 3000)
+    a.likely_rest, b.likely_rest = (lambda past_now: 5000 + past_now.days * 100), (lambda past_now: 3000)
     scheduler = scheduler_for(marketo, clock)
     list(scheduler.run([a, b]))
     assert len(a.read_windows) == 2 and len(b.read_windows) == 4  # activities were not stopped with leads
     assert not scheduler.failed(a) and scheduler.limit is not None
     assert "the rest of leads is left to tomorrow" in str(scheduler.limit)
-    assert rooms[0].rest_likely == 8000  # what every lane still to plan has left
+    assert rooms[0].rest_likely == 8100 and rooms[0].rest_now == 8000  # what every lane has left, to a day past now and to now
     del b.likely_rest  # a lane that cannot tell: unknown, so no lane leaves a cut window to tomorrow
     c = FakeLane("leads", "leads", 1, marketo)
-    c.likely_rest = lambda: 5000
+    c.likely_rest = lambda past_now: 5000
     other = scheduler_for(marketo, clock)
     other._lanes = [SimpleNamespace(lane=c, jobs=[], failed=None, planned_all=False), SimpleNamespace(lane=b, jobs=[], failed=None, planned_all=False)]
     assert other._room(other._lanes[0]).rest_likely is None

@@ -607,24 +607,47 @@ def test_given_a_kept_sample_that_this_run_may_outrun_when_planned_then_it_is_ta
 
 def test_given_a_window_the_budget_cuts_when_tomorrow_takes_the_rest_in_as_many_jobs_then_the_lane_leaves_it_to_tomorrow():
     # 20 days left at 50 kB a day (1 MB, about 2.5 MB at the margins), and 0.5 MB left of a 4 MB day: the budget cuts the window
-    def tight(days_left=20.0, **kwargs):
-        return plan(start=START + timedelta(days=100 - days_left), learned=50_000.0, bytes_per_row=1000.0, samples=2, **kwargs)
+    def tight(days_left=20.0, handed_out=1, **kwargs):
+        windows = plan(start=START + timedelta(days=100 - days_left), learned=50_000.0, bytes_per_row=1000.0, samples=2, **kwargs)
+        windows.handed_out = handed_out  # a window went out in this run already
+        return windows
 
-    def left(rest_likely, reserved=0):
-        return Room(left_today=MB // 2, reserved=reserved, cap=4 * MB, in_flight=0, rest_likely=rest_likely)
+    def left(rest_likely, reserved=0, tomorrow=None):
+        return Room(left_today=MB // 2, reserved=reserved, cap=4 * MB, in_flight=0, rest_likely=rest_likely, tomorrow=tomorrow,
+                    rest_now=None if rest_likely is None else rest_likely - 50_000)
 
     cut = tight().next_window(left(None))  # no one can tell what the lanes have left: cut as before
     assert isinstance(cut, Window) and cut.end < START + timedelta(days=100)
     assert tight().next_window(left(2 * MB)) is Hold.TOMORROW  # everything left most likely takes half of tomorrow
     assert tight().next_window(left(2 * MB, reserved=100_000)) is Hold.WAIT  # a job still running may leave room for more
     assert isinstance(tight().next_window(left(int(3.2 * MB))), Window)  # more than 75% of tomorrow's cap: today's bytes may save a day
+    assert isinstance(tight().next_window(left(2 * MB, tomorrow=2 * MB)), Window)  # today began half spent (another tool): so may tomorrow
+    assert isinstance(tight().next_window(left(MB // 2)), Window)  # all that is left might fit today: the sync may end today
+    assert isinstance(tight(handed_out=0).next_window(left(2 * MB)), Window)  # a run always moves the lane on
     # 45 days left: tomorrow needs 2 windows whether 10 days go today or not; of 40, a cut of 15 days leaves 25 (and a day): one
-    assert tight(45.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB)) is Hold.TOMORROW
-    assert tight(40.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB)) is Hold.TOMORROW
-    saves = tight(40.0).next_window(Room(left_today=3 * MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB))
+    assert tight(45.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB, rest_now=2 * MB)) is Hold.TOMORROW
+    assert tight(40.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB, rest_now=2 * MB)) is Hold.TOMORROW
+    saves = tight(40.0).next_window(Room(left_today=3 * MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=4 * MB, rest_now=4 * MB))
     assert isinstance(saves, Window) and timedelta(days=11) <= size(saves) < timedelta(days=30)
     # Tomorrow's first window might be cut too (the rest, at its estimate, is over half the cap): cut as before
-    assert isinstance(tight().next_window(Room(left_today=MB // 2, reserved=0, cap=2 * MB, in_flight=0, rest_likely=MB)), Window)
+    assert isinstance(tight().next_window(Room(left_today=MB // 2, reserved=0, cap=2 * MB, in_flight=0, rest_likely=MB, rest_now=MB)), Window)
+
+
+def test_given_rows_a_census_counted_when_tomorrow_is_weighed_then_its_counts_decide_whether_one_job_takes_the_rest():
+    # Found by a review: the check that the rest fits one job tomorrow took the rate, not the counted rows; a census
+    # of a dense spot then cut even a fresh day's first window, and the lane answered "tomorrow" on 40 days of 40.
+    def counted():  # 150 leads a day counted for 30 days from day 80 (1 kB each), a learned rate of 10 kB a day
+        windows = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2,
+                       carried_census=census(START + timedelta(days=80), [(day * 1440 + 60, 150) for day in range(30)]))
+        windows.handed_out = 1
+        return windows
+    windows = counted()
+    assert windows._rest_reserved(windows.end + timedelta(days=1)) == int(150 * 21 * 1000 * 1.15)  # 3.6 MB: the counts, not 0.26 MB
+    day = Room(left_today=MB, reserved=0, cap=6 * MB, in_flight=0, rest_likely=int(3.2 * MB), rest_now=int(3.2 * MB))
+    cut = windows.next_window(day)  # over half of tomorrow's 6 MB at its estimate: tomorrow's first window would be cut too
+    assert isinstance(cut, Window) and cut.end < START + timedelta(days=84)
+    roomy = Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=int(3.2 * MB), rest_now=int(3.2 * MB))
+    assert counted().next_window(roomy) is Hold.TOMORROW  # with 8 MB tomorrow, one job takes it
 
 
 def test_given_counts_and_a_rate_when_the_rest_is_estimated_then_it_is_what_they_most_likely_hold_without_margins():
@@ -642,11 +665,14 @@ def test_given_counts_and_a_rate_when_the_rest_is_estimated_then_it_is_what_they
 
 def test_given_a_window_a_sample_cuts_at_the_budget_when_tomorrow_takes_the_rest_in_one_job_then_it_is_left_to_tomorrow():
     updated = [START + timedelta(days=d, hours=12) for d in range(100)]  # one sampled lead a day, each for 10 ids
-    def sampled():
-        return plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2,
-                    sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+    def sampled(handed_out=1):
+        windows = plan(start=START + timedelta(days=80), learned=10_000.0, bytes_per_row=1000.0, samples=2,
+                       sample=sample_census(updated, 10.0, Window(START, START + timedelta(days=100))))
+        windows.handed_out = handed_out
+        return windows
     day_end = Room(left_today=400_000, reserved=0, cap=MB, in_flight=0)
     cut = sampled().next_window(day_end)
     assert isinstance(cut, Window) and cut.end < START + timedelta(days=95)  # what the lane did: a job of 9 days, then one of 11 tomorrow
-    assert sampled().next_window(replace(day_end, rest_likely=300_000)) is Hold.TOMORROW
-    assert isinstance(sampled().next_window(replace(day_end, rest_likely=800_000)), Window)  # tomorrow may not hold all: today's bytes count
+    assert sampled().next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)) is Hold.TOMORROW
+    assert isinstance(sampled().next_window(replace(day_end, rest_likely=800_000, rest_now=780_000)), Window)  # tomorrow may not hold all: today's bytes count
+    assert isinstance(sampled(handed_out=0).next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)), Window)

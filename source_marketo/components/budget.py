@@ -205,6 +205,15 @@ class ExportBudget:
             kind=Limit.EXPORTS,
         )
 
+    def deferred(self, detail: str) -> LimitReached:
+        """A stop before the cap is reached: what is left today would only cut a window that saves no job tomorrow."""
+        return LimitReached(
+            "the useful part of today's bulk export budget",
+            f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
+            next_reset(self._clock.now()),
+            kind=Limit.EXPORTS,
+        )
+
     def _roll_day(self) -> None:
         today = marketo_day(self._clock.now())
         if today != self._day:

@@ -53,8 +53,8 @@ class Lane(Protocol):
     def progress(self) -> str:
         """Where the lane is, in a few words, for the heartbeat and a stop's message."""
 
-    def likely_rest(self) -> Optional[int]:
-        """What is left to plan most likely holds, in bytes, to a day past now (None: the lane cannot tell)."""
+    def likely_rest(self, past_now: timedelta) -> Optional[int]:
+        """What is left to plan most likely holds, in bytes, to ``past_now`` after now (None: the lane cannot tell)."""
 
 
 class PlannedLane:
@@ -114,6 +114,8 @@ class PlannedLane:
         if self._census_pending:
             return Hold.WAIT  # the census says how to cut the next windows
         if self._window is None and self.census_column() and self.plan.census_due(room, self.census_risk):
+            if self.plan.rest_is_one_window() and self.plan.tomorrow_takes_rest(room):
+                return Hold.WAIT if room.reserved else Hold.TOMORROW  # tomorrow's one window takes the rest without a census
             census = self._census_that_fits(room)
             if census is not None:
                 self._census_pending = True
@@ -149,10 +151,10 @@ class PlannedLane:
             return max(int(self.plan.estimate(spec.window) * census_row_share(self.plan.bytes_per_row) * 1.5), 64 * 1024)
         return self.plan.estimate(spec.window)
 
-    def likely_rest(self) -> Optional[int]:
+    def likely_rest(self, past_now: timedelta) -> Optional[int]:
         if self._window is not None:
             return None  # a window handed out part by part: its other parts are not in the plan's position
-        return self.plan.likely_rest(self.plan.end + timedelta(days=1))
+        return self.plan.likely_rest(self.plan.end + past_now)
 
     def halves(self, spec: ExportSpec) -> Optional[List[ExportSpec]]:
         """The same request over each half of the window (fields, filter, types unchanged); a census

@@ -102,7 +102,8 @@ class LeadsLane(PlannedLane):
         updated, step, highest, calls = sample_updates(self.context.runtime, self.id_range)
         self.id_range = (self.id_range[0], highest)
         if not self.plan.take_sample(updated, step, self.context.runtime.exports.cap_bytes):
-            self.context.runtime.logger.info(f"leads: sampled {len(updated):,} leads by id ({calls} calls); one in {step:.0f} ids is too coarse for this daily export cap, so windows are sized from the rate.")
+            instead = "the one kept from an earlier run cuts the windows it covers" if kept is not None else "windows are sized from the rate"
+            self.context.runtime.logger.info(f"leads: sampled {len(updated):,} leads by id ({calls} calls); one in {step:.0f} ids is too coarse for this daily export cap, so {instead}.")
             return
         again = f" again (the one kept ended at {cursor_text(kept.span.end)}, where the run that took it began)" if kept is not None else ""
         self.context.runtime.logger.info(
@@ -122,8 +123,8 @@ class LeadsLane(PlannedLane):
     def parts(self) -> List[Group]:
         return [None, CHANGE_ACTIVITY_TYPES] if self.mode == MODE_ACTIVITY else [None]
 
-    def likely_rest(self) -> Optional[int]:
-        return None if self.mode == MODE_ACTIVITY else super().likely_rest()  # the changed-lead part has a rate of its own
+    def likely_rest(self, past_now: timedelta) -> Optional[int]:
+        return None if self.mode == MODE_ACTIVITY else super().likely_rest(past_now)  # the changed-lead part has a rate of its own
 
     def estimate(self, spec: ExportSpec) -> int:
         """Activity mode's changed-lead ids have a rate of their own (how many changes Marketo logs has

@@ -196,7 +196,7 @@ class ProgramMembersLane:
                          for job in jobs if job.export_id]
         yield state_message(PROGRAM_MEMBERS, self.state())
 
-    def likely_rest(self) -> Optional[int]:
+    def likely_rest(self, past_now: timedelta) -> Optional[int]:
         return None  # programs, not dates: no rate to tell what the rest holds
 
     def progress(self) -> str:

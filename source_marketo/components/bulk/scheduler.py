@@ -21,6 +21,7 @@ import math
 import sys
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Callable, ContextManager, Deque, Iterator, List, Optional
 
 from source_marketo.components.budget import MEGABYTE, ExportBudget, LimitReached, marketo_day
@@ -84,6 +85,9 @@ class ExportScheduler:
         self._enqueue_blocked_until = 0.0
         self._limit: Optional[LimitReached] = None
         self._deferred: Optional[LimitReached] = None  # a lane left the rest for tomorrow (Hold.TOMORROW); the others went on
+        self._deferred_lanes: List[LaneState] = []
+        self._day: Optional[date] = None  # the Marketo day this run plans in, and the export budget it began with
+        self._day_began: Optional[int] = None
         self._last_heartbeat = clock.monotonic()
         self._last_service = float("-inf")
 
@@ -209,9 +213,10 @@ class ExportScheduler:
                 self._stop_planning(self.budget.limit_reached(f"what is left does not hold the next {state.lane.name} window"))
             elif spec is Hold.TOMORROW:
                 state.planned_all = True  # done for today; what runs is read, the others plan on
-                self.logger.info(f"{state.lane.progress()}: the rest is left to tomorrow's budget, where it takes no more jobs "
-                                 "than it would after a window cut to what is left today.")
-                self._deferred = self._deferred or self.budget.limit_reached(
+                self._deferred_lanes.append(state)
+                self.logger.info(f"{state.lane.progress()}: the rest is left to tomorrow's export budget, where it takes no more "
+                                 "jobs than it would after a window cut to what is left today.")
+                self._deferred = self._deferred or self.budget.deferred(
                     f"the rest of {state.lane.name} is left to tomorrow, where a window cut to what is left today would save no job")
             elif spec is Hold.NEVER:
                 self._fail(state, ExportFailed(f"{state.lane.progress()}: the next minute of data alone is more than a whole day's "
@@ -220,16 +225,29 @@ class ExportScheduler:
                 state.jobs.append(ExportJob(spec))
 
     def _room(self, state: LaneState) -> Room:
+        self._roll_day()
         return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
-                    in_flight=len(state.jobs), running=len(self._active()), rest_likely=self._rest_likely())
+                    in_flight=len(state.jobs), running=len(self._active()), rest_likely=self._rest_likely(timedelta(days=1)),
+                    rest_now=self._rest_likely(timedelta(0)), tomorrow=self._day_began)
 
-    def _rest_likely(self) -> Optional[int]:
-        """What every lane still to plan most likely holds, to a day past now (None when one cannot tell)."""
+    def _roll_day(self) -> None:
+        """Note the budget the Marketo day began with for this run (what tomorrow is expected to bring: another tool
+        that spent some today likely does tomorrow); a run that goes past midnight plans its deferred lanes again."""
+        today = marketo_day(self.clock.now())
+        if today == self._day:
+            return
+        if self._day is not None and self._deferred_lanes and self._limit is None:
+            for state in self._deferred_lanes:
+                state.planned_all = False
+            self._deferred_lanes, self._deferred = [], None
+        self._day, self._day_began = today, self.budget.left_today()
+
+    def _rest_likely(self, past_now: timedelta) -> Optional[int]:
+        """What every lane most likely has left, to ``past_now`` after now (None when one cannot tell): those done for
+        the day too (a lane that left its rest to tomorrow, and a day of new data for each that reached now)."""
         total = 0
         for state in self._working():
-            if state.planned_all:
-                continue
-            rest = getattr(state.lane, "likely_rest", lambda: None)()  # a lane without it cannot tell
+            rest = getattr(state.lane, "likely_rest", lambda _: None)(past_now)  # a lane without it cannot tell
             if rest is None:
                 return None
             total += rest

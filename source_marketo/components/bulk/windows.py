@@ -46,6 +46,7 @@ CENSUS_RISK = 2.0  # a census comes first when data this much denser than estima
 # A window the budget cuts is left to tomorrow only where everything left of every lane most likely takes at most this
 # share of tomorrow's cap (its estimate leaves out the margins: with them, a growing history's rest looks 1.5 times as big).
 TOMORROW_SHARE = 0.75
+TODAY_MARGIN = 1.5  # ... and only where it most likely does not fit what is left today even at two thirds of that estimate
 
 Group = Optional[Tuple[int, ...]]  # the activity types of one export; None: the lane's one export per window
 
@@ -69,6 +70,8 @@ class Room:
     in_flight: int  # this lane's jobs planned and not yet read
     running: int = 0  # jobs of every lane created and not yet finished in Marketo
     rest_likely: Optional[int] = None  # what every lane has left to plan most likely holds, to a day past now (None: unknown)
+    rest_now: Optional[int] = None  # ... and to now (what this run could still export)
+    tomorrow: Optional[int] = None  # the budget the next Marketo day is expected to bring (what this run's day began with)
 
     @property
     def free(self) -> int:
@@ -120,6 +123,7 @@ class WindowPlan:
         self.saved_census: Optional[Dict[str, Any]] = None  # a census the last run created and did not read (resumable)
         self.emitted_fresh = False  # whether a window exported in this run was emitted (plan_state's planned_until)
         self.sample_dropped: Optional[Window] = None  # the export that held more leads than the sample's bound
+        self.handed_out = 0  # windows handed out in this run (a lane leaves its rest to tomorrow only after one)
 
     # --- what to export next -----------------------------------------------------------------
 
@@ -154,6 +158,7 @@ class WindowPlan:
         size = max(timedelta(seconds=int(size.total_seconds())), MIN_WINDOW)  # whole seconds, as Marketo and the cursor keep them
         window = Window(self.position, min(self.position + size, self.end))
         self.position, self._last_size = window.end, size
+        self.handed_out += 1
         if margin != self._rate()[1]:
             self._margins[window] = margin
         self._pinned[window] = self.estimate(window)
@@ -189,6 +194,7 @@ class WindowPlan:
         window = Window(self.position, end)
         self._estimates[window] = max(held, MIN_ESTIMATE)
         self.position, self._last_size = window.end, window.end - window.start
+        self.handed_out += 1
         return window
 
     def _past_counts(self, room: Room, census: Census, end: datetime, held: int, budget: float, risk: float) -> Tuple[datetime, int]:
@@ -222,41 +228,67 @@ class WindowPlan:
 
     def leaves_for_tomorrow(self, room: Room, end: datetime) -> bool:
         """Whether a window the budget cuts to ``end`` should be left to tomorrow: the rest of the plan, to a day
-        past now (where tomorrow's sync will end), needs as many full windows without it as after it, this lane's
-        rest fits one job tomorrow (half the cap, at its estimate), and everything every lane has left most likely
-        fits tomorrow's budget with room to spare (TOMORROW_SHARE), so the bytes it would export today cost no day.
-        Such a cut costs a job (its calls, and a slot for Marketo's fixed start-up or more) and saves none. Measured:
-        the second day of a 3-day backfill ended with 5 days of leads in a job of their own (2.6 MB), a slot idle
-        for its 30 s wait, then 90 s of it running alone; the next day's one job took the 13 days after it anyway."""
-        if room.rest_likely is None or end <= self.position:
+        past now (where tomorrow's sync will end), needs as many full windows without it as after it, and
+        tomorrow takes that rest (tomorrow_takes_rest). Such a cut costs a job (its calls, and a slot for Marketo's
+        fixed start-up or more) and saves none. Measured: the second day of a 3-day backfill ended with 5 days of
+        leads in a job of their own (2.6 MB), a slot idle for its 30 s wait, then 90 s of it running alone; the next
+        day's one job took the 13 days after it anyway."""
+        if end <= self.position:
             return False
         tomorrow = self.end + timedelta(days=1)
         if self._windows_for(tomorrow - end) < self._windows_for(tomorrow - self.position):
             return False  # the cut leaves tomorrow a job fewer
-        if self.estimate(Window(self.position, tomorrow)) > room.cap / PROCESSING_SLOTS:
-            return False  # tomorrow's first window might be cut too
-        return room.rest_likely <= TOMORROW_SHARE * room.cap
+        return self.tomorrow_takes_rest(room)
+
+    def rest_is_one_window(self) -> bool:
+        """Whether the rest of the plan, to a day past now, is one window: any window cut today saves no job."""
+        return self._windows_for(self.end + timedelta(days=1) - self.position) == 1
+
+    def tomorrow_takes_rest(self, room: Room) -> bool:
+        """Whether this lane's rest can wait for tomorrow at no cost in Marketo days: the lane handed out a
+        window in this run already (each run moves it on, whatever the day began with); what every lane has
+        left most likely does not fit what is left of today, even at two thirds of its estimate (else the sync
+        might end today: a review's simulation took a day more where it was 0.1% over what was left); it most likely
+        takes at most TOMORROW_SHARE of tomorrow's budget (the one this run's day began with: counted rows, a
+        sample's leads at the ids each stands for, then the learned rate as projected, without the margins the
+        reservations hold); and this lane's rest, at those margins, fits one job tomorrow (half of that budget)."""
+        if room.rest_likely is None or not self.handed_out:
+            return False
+        tomorrow = min(room.cap, room.tomorrow if room.tomorrow is not None else room.cap)
+        if room.rest_now is None or room.rest_now <= TODAY_MARGIN * room.left_today or room.rest_likely > TOMORROW_SHARE * tomorrow:
+            return False
+        return self._rest_reserved(self.end + timedelta(days=1)) <= tomorrow / PROCESSING_SLOTS
 
     def _windows_for(self, span: timedelta) -> int:
         return max(math.ceil(span / self.max_window - 1e-9), 1)
 
     def likely_rest(self, until: datetime) -> Optional[int]:
         """What the plan has left, from ``position`` to ``until``, most likely holds in bytes (no margin): the rows a
-        census counted, a sample's leads at the ids each stands for, then the learned rate once grown (None: no
-        rate learned yet, only guesses). The scheduler adds it up over the lanes (Room.rest_likely)."""
+        census counted, a sample's leads at the ids each stands for, then the learned rate projected as its growth
+        says (None: no rate learned yet, only guesses). The scheduler adds it up over the lanes (Room.rest_likely)."""
         if self.position >= until:
             return 0
         if not self.bytes_per_row or self.learned is None:
             return None
+        return int(self._rest(until, lambda counts, start, end: counts.counted(start, end) * max(counts.step, 1.0) * self.bytes_per_row,
+                              lambda window: max(self.learned, 1.0) * self._projected(window) * window.days))
+
+    def _rest_reserved(self, until: datetime) -> int:
+        """What the rest, to ``until``, would reserve in a day with room: counted rows and a sample's bound at the
+        census margin (as the windows cut from them would), then the rate at its own margin (as estimate does)."""
+        rows = lambda counts, start, end: counts.rows(start, end) * (self.bytes_per_row or 0.0) * census_module.MARGIN
+        return int(self._rest(until, rows, lambda window: self._per_day(window) * window.days))
+
+    def _rest(self, until: datetime, counted: Callable[[Census, datetime, datetime], float], rated: Callable[[Window], float]) -> float:
         at, held = self.position, 0.0
         for counts in (self.census, self.sample):
-            if counts is not None and counts.covers(at):
+            if counts is not None and counts.covers(at) and at < until:
                 upto = min(counts.span.end, until)
-                held += counts.counted(at, upto) * max(counts.step, 1.0) * self.bytes_per_row
+                held += counted(counts, at, upto)
                 at = upto
         if at < until:
-            held += max(self.learned, 1.0) * self.growth * (until - at).total_seconds() / 86400
-        return int(held)
+            held += rated(Window(at, until))
+        return held
 
     def _past_sample(self, rest: Window) -> int:
         """What the part of a window past every count reserves: its days at the rate, at the margin near the cap."""
