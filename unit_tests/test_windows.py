@@ -676,3 +676,13 @@ def test_given_a_window_a_sample_cuts_at_the_budget_when_tomorrow_takes_the_rest
     assert sampled().next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)) is Hold.TOMORROW
     assert isinstance(sampled().next_window(replace(day_end, rest_likely=800_000, rest_now=780_000)), Window)  # tomorrow may not hold all: today's bytes count
     assert isinstance(sampled(handed_out=0).next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)), Window)
+
+
+def test_given_a_rest_of_several_windows_when_no_cut_today_could_save_one_then_a_census_for_it_would_be_paid_for_nothing():
+    def behind(days):  # 50 kB a day, most likely
+        return plan(start=START + timedelta(days=100 - days), learned=50_000.0, bytes_per_row=1000.0, samples=2)
+    assert behind(20).no_cut_saves_a_job(room(left=100 * MB, cap=100 * MB))  # one window tomorrow, whatever is cut today
+    # 45 days and tomorrow's: 2 windows; only a cut of 16 days or more leaves one, and 16 days most likely hold 0.8 MB
+    assert behind(45).no_cut_saves_a_job(room(left=MB // 2, cap=4 * MB))
+    assert not behind(45).no_cut_saves_a_job(room(left=MB, cap=4 * MB))
+    assert not plan(start=START + timedelta(days=55), bytes_per_row=1000.0).no_cut_saves_a_job(room(left=MB // 2, cap=4 * MB))  # no rate: unknown

@@ -114,8 +114,8 @@ class PlannedLane:
         if self._census_pending:
             return Hold.WAIT  # the census says how to cut the next windows
         if self._window is None and self.census_column() and self.plan.census_due(room, self.census_risk):
-            if self.plan.rest_is_one_window() and self.plan.tomorrow_takes_rest(room):
-                return Hold.WAIT if room.reserved else Hold.TOMORROW  # tomorrow's one window takes the rest without a census
+            if self.plan.no_cut_saves_a_job(room) and self.plan.tomorrow_takes_rest(room):
+                return Hold.WAIT if room.reserved else Hold.TOMORROW  # tomorrow takes the rest in as many jobs, without a census
             census = self._census_that_fits(room)
             if census is not None:
                 self._census_pending = True

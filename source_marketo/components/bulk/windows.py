@@ -240,9 +240,17 @@ class WindowPlan:
             return False  # the cut leaves tomorrow a job fewer
         return self.tomorrow_takes_rest(room)
 
-    def rest_is_one_window(self) -> bool:
-        """Whether the rest of the plan, to a day past now, is one window: any window cut today saves no job."""
-        return self._windows_for(self.end + timedelta(days=1) - self.position) == 1
+    def no_cut_saves_a_job(self, room: Room) -> bool:
+        """Whether no window today can save tomorrow a job, so a census to cut one would be paid for nothing: the
+        rest, to a day past now, is one window, or the shortest window that would leave tomorrow one fewer most
+        likely holds more than is free today (a review found a census taken, then the lane left to tomorrow)."""
+        rest = self.end + timedelta(days=1) - self.position
+        windows = self._windows_for(rest)
+        if windows == 1:
+            return True
+        shortest = self.position + rest - (windows - 1) * self.max_window
+        likely = self.likely_rest(shortest, self.position)
+        return likely is not None and likely > room.free
 
     def tomorrow_takes_rest(self, room: Room) -> bool:
         """Whether this lane's rest can wait for tomorrow at no cost in Marketo days: the lane handed out a
@@ -262,25 +270,26 @@ class WindowPlan:
     def _windows_for(self, span: timedelta) -> int:
         return max(math.ceil(span / self.max_window - 1e-9), 1)
 
-    def likely_rest(self, until: datetime) -> Optional[int]:
-        """What the plan has left, from ``position`` to ``until``, most likely holds in bytes (no margin): the rows a
-        census counted, a sample's leads at the ids each stands for, then the learned rate projected as its growth
-        says (None: no rate learned yet, only guesses). The scheduler adds it up over the lanes (Room.rest_likely)."""
-        if self.position >= until:
+    def likely_rest(self, until: datetime, start: Optional[datetime] = None) -> Optional[int]:
+        """What the plan has left, from ``position`` (or ``start``) to ``until``, most likely holds in bytes (no margin):
+        the rows a census counted, a sample's leads at the ids each stands for, then the learned rate projected as its
+        growth says (None: no rate learned yet, only guesses). The scheduler adds it up over the lanes (Room.rest_likely)."""
+        start = self.position if start is None else start
+        if start >= until:
             return 0
         if not self.bytes_per_row or self.learned is None:
             return None
-        return int(self._rest(until, lambda counts, start, end: counts.counted(start, end) * max(counts.step, 1.0) * self.bytes_per_row,
+        return int(self._rest(start, until, lambda counts, begin, end: counts.counted(begin, end) * max(counts.step, 1.0) * self.bytes_per_row,
                               lambda window: max(self.learned, 1.0) * self._projected(window) * window.days))
 
     def _rest_reserved(self, until: datetime) -> int:
         """What the rest, to ``until``, would reserve in a day with room: counted rows and a sample's bound at the
         census margin (as the windows cut from them would), then the rate at its own margin (as estimate does)."""
         rows = lambda counts, start, end: counts.rows(start, end) * (self.bytes_per_row or 0.0) * census_module.MARGIN
-        return int(self._rest(until, rows, lambda window: self._per_day(window) * window.days))
+        return int(self._rest(self.position, until, rows, lambda window: self._per_day(window) * window.days))
 
-    def _rest(self, until: datetime, counted: Callable[[Census, datetime, datetime], float], rated: Callable[[Window], float]) -> float:
-        at, held = self.position, 0.0
+    def _rest(self, at: datetime, until: datetime, counted: Callable[[Census, datetime, datetime], float], rated: Callable[[Window], float]) -> float:
+        held = 0.0
         for counts in (self.census, self.sample):
             if counts is not None and counts.covers(at) and at < until:
                 upto = min(counts.span.end, until)
