@@ -42,9 +42,9 @@ def per_chicago_day(items):
     return days
 
 
-def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=(), state=None):
+def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=(), state=None, between=None):
     """Sync; when a run stops at a daily limit, let Marketo's day roll over and sync again from its state.
-    ``faults`` are installed after discovery, so they hit the sync."""
+    ``faults`` are installed after discovery, so they hit the sync; ``between`` runs after each stop, before midnight."""
     catalog = configured_catalog(run("discover", config).catalog, streams)
     for rule in faults:
         emulator.faults.add(rule)
@@ -60,6 +60,8 @@ def sync_until_complete(emulator, config, streams=STREAMS, max_runs=12, faults=(
         error = output.errors[-1]
         assert error["failure_type"] == "transient_error", error
         assert "Stopped cleanly" in error["message"] and "resets at" in error["message"]
+        if between is not None:
+            between()
         emulator.clock.advance(next_chicago_midnight(emulator))
     raise AssertionError(f"not complete after {max_runs} runs")
 

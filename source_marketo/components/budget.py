@@ -197,22 +197,13 @@ class ExportBudget:
     def release(self, job_key: str) -> None:
         self._reserved.pop(job_key, None)
 
-    def limit_reached(self, detail: str) -> LimitReached:
-        return LimitReached(
-            "the daily bulk export limit set for this connector",
-            f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
-            next_reset(self._clock.now()),
-            kind=Limit.EXPORTS,
-        )
+    def limit_reached(self, detail: str, limit: str = "the daily bulk export limit set for this connector") -> LimitReached:
+        return LimitReached(limit, f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
+                            next_reset(self._clock.now()), kind=Limit.EXPORTS)
 
     def deferred(self, detail: str) -> LimitReached:
         """A stop before the cap is reached: what is left today would only cut a window that saves no job tomorrow."""
-        return LimitReached(
-            "the useful part of today's bulk export budget",
-            f"{self.spent / MEGABYTE:.1f} of {self.cap_bytes / MEGABYTE:.0f} MB used today; {detail}",
-            next_reset(self._clock.now()),
-            kind=Limit.EXPORTS,
-        )
+        return self.limit_reached(detail, "the useful part of today's bulk export budget")
 
     def _roll_day(self) -> None:
         today = marketo_day(self._clock.now())
