@@ -196,3 +196,24 @@ def test_given_a_lane_that_leaves_its_rest_to_tomorrow_when_driven_then_the_othe
     other = scheduler_for(marketo, clock)
     other._lanes = [SimpleNamespace(lane=c, jobs=[], failed=None, planned_all=False), SimpleNamespace(lane=b, jobs=[], failed=None, planned_all=False)]
     assert other._room(other._lanes[0]).rest_likely is None
+
+
+def test_given_a_lane_left_to_tomorrow_when_the_run_goes_past_marketos_midnight_then_it_is_planned_again():
+    from source_marketo.components.bulk.windows import Hold
+    clock = FakeClock(datetime(2024, 1, 1, 5, 50, tzinfo=UTC))  # Marketo's day resets at 06:00 UTC (midnight in Chicago)
+    marketo = FakeMarketo(clock)
+    a = FakeLane("leads", "leads", 3, marketo, batch_seconds=0.0)
+    b = FakeLane("activities", "activities", 12, marketo, batch_seconds=30.0)  # its files take 90 s each: past midnight
+    handed = a.next_export
+
+    def leads_next(room):  # one window, then "tomorrow" until the day has reset
+        if len(a.specs) == 2 and clock.now() < datetime(2024, 1, 1, 6, 0, tzinfo=UTC):
+            return Hold.TOMORROW
+        return handed(room)
+
+    a.next_export = leads_next
+    a.likely_rest = b.likely_rest = lambda past_now: 1000
+    scheduler = scheduler_for(marketo, clock)
+    list(scheduler.run([a, b]))
+    assert len(a.read_windows) == 3 and len(b.read_windows) == 12
+    assert scheduler.limit is None  # the deferral was for a day that has passed

@@ -624,8 +624,12 @@ def test_given_a_window_the_budget_cuts_when_tomorrow_takes_the_rest_in_as_many_
     assert isinstance(tight().next_window(left(2 * MB, tomorrow=2 * MB)), Window)  # today began half spent (another tool): so may tomorrow
     assert isinstance(tight().next_window(left(MB // 2)), Window)  # all that is left might fit today: the sync may end today
     assert isinstance(tight(handed_out=0).next_window(left(2 * MB)), Window)  # a run always moves the lane on
+    near_midnight = replace(left(2 * MB), until_reset=1800.0)  # jobs cut now run into the new day, and the run with them
+    assert isinstance(tight().next_window(near_midnight), Window)
     # 45 days left: tomorrow needs 2 windows whether 10 days go today or not; of 40, a cut of 15 days leaves 25 (and a day): one
     assert tight(45.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB, rest_now=2 * MB)) is Hold.TOMORROW
+    # ... and of a 4 MB day: the 46 days reserve 2.9 MB, over half of it, but each of the two windows fits half
+    assert tight(45.0).next_window(Room(left_today=MB // 2, reserved=0, cap=4 * MB, in_flight=0, rest_likely=2 * MB, rest_now=2 * MB)) is Hold.TOMORROW
     assert tight(40.0).next_window(Room(left_today=MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=2 * MB, rest_now=2 * MB)) is Hold.TOMORROW
     saves = tight(40.0).next_window(Room(left_today=3 * MB, reserved=0, cap=8 * MB, in_flight=0, rest_likely=4 * MB, rest_now=4 * MB))
     assert isinstance(saves, Window) and timedelta(days=11) <= size(saves) < timedelta(days=30)
@@ -676,13 +680,3 @@ def test_given_a_window_a_sample_cuts_at_the_budget_when_tomorrow_takes_the_rest
     assert sampled().next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)) is Hold.TOMORROW
     assert isinstance(sampled().next_window(replace(day_end, rest_likely=800_000, rest_now=780_000)), Window)  # tomorrow may not hold all: today's bytes count
     assert isinstance(sampled(handed_out=0).next_window(replace(day_end, rest_likely=720_000, rest_now=700_000)), Window)
-
-
-def test_given_a_rest_of_several_windows_when_no_cut_today_could_save_one_then_a_census_for_it_would_be_paid_for_nothing():
-    def behind(days):  # 50 kB a day, most likely
-        return plan(start=START + timedelta(days=100 - days), learned=50_000.0, bytes_per_row=1000.0, samples=2)
-    assert behind(20).no_cut_saves_a_job(room(left=100 * MB, cap=100 * MB))  # one window tomorrow, whatever is cut today
-    # 45 days and tomorrow's: 2 windows; only a cut of 16 days or more leaves one, and 16 days most likely hold 0.8 MB
-    assert behind(45).no_cut_saves_a_job(room(left=MB // 2, cap=4 * MB))
-    assert not behind(45).no_cut_saves_a_job(room(left=MB, cap=4 * MB))
-    assert not plan(start=START + timedelta(days=55), bytes_per_row=1000.0).no_cut_saves_a_job(room(left=MB // 2, cap=4 * MB))  # no rate: unknown

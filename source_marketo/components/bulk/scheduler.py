@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, ContextManager, Deque, Iterator, List, Optional
 
-from source_marketo.components.budget import MEGABYTE, ExportBudget, LimitReached, marketo_day
+from source_marketo.components.budget import MEGABYTE, ExportBudget, LimitReached, marketo_day, next_reset
 from source_marketo.components.bulk.csv_rows import ExportRows
 from source_marketo.components.bulk.download import ExportCorrupt, ExportGone
 from source_marketo.components.bulk.jobs import BulkApi, ExportJob, JobStatus
@@ -184,6 +184,7 @@ class ExportScheduler:
                 if job.export_id and not job.given_up and job.status in (JobStatus.CREATED, JobStatus.QUEUED, JobStatus.PROCESSING)]
 
     def _fill(self) -> None:
+        self._roll_day()  # past midnight, lanes left to tomorrow plan again (even where no other lane asks for a Room)
         for state in self._working():
             for job in [job for job in state.jobs if job.export_id and job.status is JobStatus.CREATED]:
                 if not self._enqueue(state, job):
@@ -228,7 +229,8 @@ class ExportScheduler:
         self._roll_day()
         return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
                     in_flight=len(state.jobs), running=len(self._active()), rest_likely=self._rest_likely(timedelta(days=1)),
-                    rest_now=self._rest_likely(timedelta(0)), tomorrow=self._day_began)
+                    rest_now=self._rest_likely(timedelta(0)), tomorrow=self._day_began,
+                    until_reset=(next_reset(self.clock.now()) - self.clock.now()).total_seconds())
 
     def _roll_day(self) -> None:
         """Note the budget the Marketo day began with for this run (what tomorrow is expected to bring: another tool
@@ -246,7 +248,9 @@ class ExportScheduler:
         """What every lane most likely has left, to ``past_now`` after now (None when one cannot tell): those done for
         the day too (a lane that left its rest to tomorrow, and a day of new data for each that reached now)."""
         total = 0
-        for state in self._working():
+        for state in self._lanes:
+            if state.failed is not None:
+                return None  # the next sync tries it again: what it has left is tomorrow's too, and unknown
             rest = getattr(state.lane, "likely_rest", lambda _: None)(past_now)  # a lane without it cannot tell
             if rest is None:
                 return None

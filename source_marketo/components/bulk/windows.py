@@ -47,6 +47,7 @@ CENSUS_RISK = 2.0  # a census comes first when data this much denser than estima
 # share of tomorrow's cap (its estimate leaves out the margins: with them, a growing history's rest looks 1.5 times as big).
 TOMORROW_SHARE = 0.75
 TODAY_MARGIN = 1.5  # ... and only where it most likely does not fit what is left today even at two thirds of that estimate
+NEAR_RESET = timedelta(hours=1)  # ... and not within this of Marketo's midnight (the run may go on in the new day)
 
 Group = Optional[Tuple[int, ...]]  # the activity types of one export; None: the lane's one export per window
 
@@ -72,6 +73,7 @@ class Room:
     rest_likely: Optional[int] = None  # what every lane has left to plan most likely holds, to a day past now (None: unknown)
     rest_now: Optional[int] = None  # ... and to now (what this run could still export)
     tomorrow: Optional[int] = None  # the budget the next Marketo day is expected to bring (what this run's day began with)
+    until_reset: Optional[float] = None  # seconds until Marketo's day resets (midnight US Central)
 
     @property
     def free(self) -> int:
@@ -240,18 +242,6 @@ class WindowPlan:
             return False  # the cut leaves tomorrow a job fewer
         return self.tomorrow_takes_rest(room)
 
-    def no_cut_saves_a_job(self, room: Room) -> bool:
-        """Whether no window today can save tomorrow a job, so a census to cut one would be paid for nothing: the
-        rest, to a day past now, is one window, or the shortest window that would leave tomorrow one fewer most
-        likely holds more than is free today (a review found a census taken, then the lane left to tomorrow)."""
-        rest = self.end + timedelta(days=1) - self.position
-        windows = self._windows_for(rest)
-        if windows == 1:
-            return True
-        shortest = self.position + rest - (windows - 1) * self.max_window
-        likely = self.likely_rest(shortest, self.position)
-        return likely is not None and likely > room.free
-
     def tomorrow_takes_rest(self, room: Room) -> bool:
         """Whether this lane's rest can wait for tomorrow at no cost in Marketo days: the lane handed out a
         window in this run already (each run moves it on, whatever the day began with); what every lane has
@@ -259,13 +249,27 @@ class WindowPlan:
         might end today: a review's simulation took a day more where it was 0.1% over what was left); it most likely
         takes at most TOMORROW_SHARE of tomorrow's budget (the one this run's day began with: counted rows, a
         sample's leads at the ids each stands for, then the learned rate as projected, without the margins the
-        reservations hold); and this lane's rest, at those margins, fits one job tomorrow (half of that budget)."""
+        reservations hold); and each of this lane's windows tomorrow, at those margins, fits a job (half of that budget;
+        the whole rest in half took the second day's cut of a full-size backfill for one that might not fit)."""
         if room.rest_likely is None or not self.handed_out:
             return False
+        if room.until_reset is not None and room.until_reset < NEAR_RESET.total_seconds():
+            return False  # jobs cut now run into the new day, whose budget this run goes on with: no sync is saved by stopping
         tomorrow = min(room.cap, room.tomorrow if room.tomorrow is not None else room.cap)
         if room.rest_now is None or room.rest_now <= TODAY_MARGIN * room.left_today or room.rest_likely > TOMORROW_SHARE * tomorrow:
             return False
-        return self._rest_reserved(self.end + timedelta(days=1)) <= tomorrow / PROCESSING_SLOTS
+        return self._windows_fit(self.end + timedelta(days=1), tomorrow / PROCESSING_SLOTS)
+
+    def _windows_fit(self, until: datetime, share: float) -> bool:
+        """Whether each full window from ``position`` to ``until`` would reserve at most ``share`` (so none of them is
+        cut tomorrow: a day's first window may take half of it), at the reservations' margins."""
+        at = self.position
+        while at < until:
+            upto = min(at + self.max_window, until)
+            if self._rest_reserved(upto, at) > share:
+                return False
+            at = upto
+        return True
 
     def _windows_for(self, span: timedelta) -> int:
         return max(math.ceil(span / self.max_window - 1e-9), 1)
@@ -282,11 +286,11 @@ class WindowPlan:
         return int(self._rest(start, until, lambda counts, begin, end: counts.counted(begin, end) * max(counts.step, 1.0) * self.bytes_per_row,
                               lambda window: max(self.learned, 1.0) * self._projected(window) * window.days))
 
-    def _rest_reserved(self, until: datetime) -> int:
+    def _rest_reserved(self, until: datetime, start: Optional[datetime] = None) -> int:
         """What the rest, to ``until``, would reserve in a day with room: counted rows and a sample's bound at the
         census margin (as the windows cut from them would), then the rate at its own margin (as estimate does)."""
         rows = lambda counts, start, end: counts.rows(start, end) * (self.bytes_per_row or 0.0) * census_module.MARGIN
-        return int(self._rest(self.position, until, rows, lambda window: self._per_day(window) * window.days))
+        return int(self._rest(self.position if start is None else start, until, rows, lambda window: self._per_day(window) * window.days))
 
     def _rest(self, at: datetime, until: datetime, counted: Callable[[Census, datetime, datetime], float], rated: Callable[[Window], float]) -> float:
         held = 0.0
