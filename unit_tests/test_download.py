@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from source_marketo.components.budget import CallRateLimiter, DailyCallBudget
-from source_marketo.components.bulk.download import ExportCorrupt, ExportFile, ExportGone
+from source_marketo.components.bulk.download import READ_AHEAD, ExportCorrupt, ExportFile, ExportGone
 from source_marketo.components.client import MarketoClient, Reply, RetryPolicy
 from source_marketo.components.errors import Action, Decision
 from unit_tests.helpers import FakeClock, FakeTokens
@@ -201,9 +201,49 @@ def test_given_a_real_connection_when_a_download_is_left_early_then_it_closes_at
         started = time.monotonic()
         stream.close()
         assert time.monotonic() - started < 5  # not the stall, nor the 30 s read timeout
+        assert not download_threads()  # the thread reading ahead ended with it, even one waiting on the stall
         reply = client.get("/rest/v1/activities/types.json")  # the same session: never the half-read connection
         assert reply.envelope is not None and reply.envelope.success
         (file_port, _), (next_port, _) = server.served
         assert next_port != file_port
     finally:
         server.stop()
+
+
+def download_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "export-download" and thread.is_alive()]
+
+
+class CountingRaw:
+    """A body of many small chunks that counts how far it was read."""
+
+    def __init__(self, chunks: int):
+        self.left, self.reads = chunks, 0
+
+    def read1(self, size):
+        self.reads += 1
+        if self.left == 0:
+            return b""
+        self.left -= 1
+        return b"x" * 10
+
+
+def test_given_a_slow_reader_when_downloading_then_the_body_is_read_ahead_only_a_few_chunks():
+    response = Response(200, b"")
+    response.raw = CountingRaw(1000)
+    stream = ExportFile(FakeClient([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json")
+    assert stream.read1()  # the first chunks (the head checked for a page is one of them)
+    time.sleep(0.3)  # time enough to read all 1,000 chunks, were it not bounded
+    assert response.raw.reads <= READ_AHEAD + 10
+    stream.close()
+    assert not download_threads() and response.raw.reads <= READ_AHEAD + 10
+
+
+def test_given_a_file_read_to_its_end_or_a_page_refused_then_no_reading_thread_is_left():
+    _, stream = read_all(FakeClient([Reply(Response(200, DATA), None, OK)]))
+    page = b"<html><body>Service Unavailable</body></html>" * 3
+    client = FakeClient([Reply(Response(200, page, headers={"Content-Type": "text/html"}), None, OK), Reply(Response(200, DATA), None, OK)])
+    body, _ = read_all(client)
+    assert body == DATA.replace(b"\x00", b"")
+    stream.close()
+    assert not download_threads()

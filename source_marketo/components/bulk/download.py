@@ -10,6 +10,10 @@ Only the export itself is ever taken: a reply that is an HTML page (a proxy's er
 HTTP 200) is retried before any of it is read, and a continuation is appended only when it starts
 at the byte asked for (``Content-Range``); otherwise the file is fetched again from its start and
 what was already received is skipped, so the bytes taken are always one file, end to end.
+
+The body is read by a thread of its own, a few chunks ahead of the CSV reader (``_ReadAhead``): the
+socket reads, and on Marketo the wait for the network, overlap the parsing instead of adding to it.
+Only that thread reads the socket; everything else (Range, the checks, the retries) stays here.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import queue
 import re
+import threading
 from typing import Iterator, Optional
 
 import requests
@@ -27,6 +33,7 @@ from source_marketo.components.client import MarketoClient
 from source_marketo.components.errors import Action, Decision, classify_export_body
 
 CHUNK_SIZE = 1 << 20
+READ_AHEAD = 8  # chunks read ahead of the reader at most (8 MB)
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, OSError)
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-")
 
@@ -77,6 +84,12 @@ class ExportFile(io.BufferedIOBase):
             return b"".join(self._chunks)
         return self.read1(size)
 
+    def close(self) -> None:
+        """Left early or read to the end: the download stops at once (its reading thread too) and its
+        connection is closed, never handed to the next call half read."""
+        self._chunks.close()
+        super().close()
+
     def _download(self) -> Iterator[bytes]:
         attempt = 0
         while True:
@@ -108,8 +121,8 @@ class ExportFile(io.BufferedIOBase):
                 return Decision(Action.RETRY, f"the continuation of {self._path} did not start at byte {offset} ({response.headers.get('Content-Range')!r})", "bad_range")
             self._whole_file_next = False
             skip = offset - starts_at  # bytes already taken (all of them when the server ignored Range)
+            chunks = _ReadAhead(response)
             try:
-                chunks = _chunks(response)
                 head = _head(chunks)  # enough of the body to tell a page from the file
                 refused = classify_export_body(response.status_code, response.headers.get("Content-Type", ""), head if starts_at == 0 else b"", self._path)
                 if refused is not None:
@@ -121,6 +134,8 @@ class ExportFile(io.BufferedIOBase):
                         yield self._take(chunk)
             except _STREAM_ERRORS as error:
                 return Decision(Action.RETRY, f"the download of {self._path} broke off after {self.received} bytes ({type(error).__name__})", "network")
+            finally:
+                chunks.stop()  # before the response closes: the thread must not be reading it then
         if self._expected_size is not None and self.received < self._expected_size:
             return Decision(Action.RETRY, f"the download of {self._path} ended at {self.received} of {self._expected_size} bytes", "truncated")
         return None
@@ -141,15 +156,68 @@ class ExportFile(io.BufferedIOBase):
             raise ExportCorrupt(f"{self._path}: SHA-256 {self._sha256.hexdigest()} differs from Marketo's fileChecksum {self._expected_checksum}")
 
 
-def _chunks(response: requests.Response) -> Iterator[bytes]:
-    """What has arrived, up to CHUNK_SIZE at a time: a stalled connection loses nothing already received
-    (``iter_content`` would wait to fill a whole chunk before handing any of it over)."""
-    raw = response.raw
-    while True:
-        chunk = raw.read1(CHUNK_SIZE)
-        if not chunk:
+class _ReadAhead:
+    """The body of ``response`` as its chunks, read by a thread of its own at most READ_AHEAD chunks ahead.
+
+    Each chunk is what has arrived, up to CHUNK_SIZE (``raw.read1``): a stalled connection loses nothing
+    already received (``iter_content`` would wait to fill a whole chunk). A failure to read (a dropped
+    connection, the read timeout) comes out after every chunk read before it, as the same exception, so
+    the bytes taken before a resume are all the bytes received. ``stop`` ends the thread at once, even
+    one waiting on a stalled connection: the socket is shut for reading, which wakes it."""
+
+    _END = object()
+
+    def __init__(self, response: requests.Response) -> None:
+        self._response = response
+        self._queue: "queue.Queue[object]" = queue.Queue(READ_AHEAD)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="export-download", daemon=True)
+        self._thread.start()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        item = self._queue.get()
+        if item is self._END:
+            self._queue.put(item)  # asked again, it ends again
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self._queue.put(self._END)  # nothing is read after a failure
+            raise item
+        return item  # type: ignore[return-value]
+
+    def _read(self) -> None:
+        raw = self._response.raw
+        try:
+            while not self._stopped.is_set():
+                chunk = raw.read1(CHUNK_SIZE)
+                if not chunk:
+                    break
+                self._put(chunk)
+            self._put(self._END)
+        except BaseException as error:  # noqa: BLE001 - handed to the reader, which decides (a resume, mostly)
+            self._put(error)
+
+    def _put(self, item: object) -> None:
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
             return
-        yield chunk
+        self._stopped.set()
+        shutdown = getattr(self._response.raw, "shutdown", None)  # urllib3 >= 2.3: wakes a read waiting on the network
+        if shutdown is not None:
+            try:
+                shutdown()
+            except (ValueError, RuntimeError, OSError):
+                pass  # no socket to shut (already released, or not a real connection): the thread ends at its next read
+        self._thread.join(timeout=1.0)
 
 
 def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
