@@ -92,6 +92,9 @@ class FakeLane:
     def progress(self):
         return self.name
 
+    def likely_rest(self, past_now):
+        return None  # these lanes cannot tell: windows are cut as the day's budget allows
+
 
 @contextmanager
 def open_rows(job):
@@ -217,3 +220,23 @@ def test_given_a_lane_left_to_tomorrow_when_the_run_goes_past_marketos_midnight_
     list(scheduler.run([a, b]))
     assert len(a.read_windows) == 3 and len(b.read_windows) == 12
     assert scheduler.limit is None  # the deferral was for a day that has passed
+
+
+def test_given_a_lane_left_to_tomorrow_and_no_other_lane_planning_when_midnight_passes_then_the_scheduler_plans_it_again_itself():
+    from source_marketo.components.bulk.windows import Hold
+    clock = FakeClock(datetime(2024, 1, 1, 5, 58, tzinfo=UTC))
+    marketo = FakeMarketo(clock)
+    a = FakeLane("leads", "leads", 3, marketo, batch_seconds=0.0)
+    b = FakeLane("activities", "activities", 2, marketo, batch_seconds=30.0)  # both planned at once, read past midnight
+    handed = a.next_export
+
+    def leads_next(room):
+        if len(a.specs) == 2 and clock.now() < datetime(2024, 1, 1, 6, 0, tzinfo=UTC):
+            return Hold.TOMORROW
+        return handed(room)
+
+    a.next_export = leads_next
+    scheduler = scheduler_for(marketo, clock)
+    list(scheduler.run([a, b]))
+    assert len(b.read_windows) == 2 and clock.now() > datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
+    assert len(a.read_windows) == 3 and scheduler.limit is None  # no Room was asked for after midnight: _fill rolled the day

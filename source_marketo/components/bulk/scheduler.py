@@ -22,7 +22,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable, ContextManager, Deque, Iterator, List, Optional
+from typing import Any, Callable, ContextManager, Deque, Dict, Iterator, List, Optional
 
 from source_marketo.components.budget import MEGABYTE, ExportBudget, LimitReached, marketo_day, next_reset
 from source_marketo.components.bulk.csv_rows import ExportRows
@@ -228,8 +228,7 @@ class ExportScheduler:
     def _room(self, state: LaneState) -> Room:
         self._roll_day()
         return Room(left_today=self.budget.left_today(), reserved=self.budget.reserved, cap=self.budget.cap_bytes,
-                    in_flight=len(state.jobs), running=len(self._active()), rest_likely=self._rest_likely(timedelta(days=1)),
-                    rest_now=self._rest_likely(timedelta(0)), tomorrow=self._day_began,
+                    in_flight=len(state.jobs), running=len(self._active()), **self._rest_likely(), tomorrow=self._day_began,
                     until_reset=(next_reset(self.clock.now()) - self.clock.now()).total_seconds())
 
     def _roll_day(self) -> None:
@@ -244,18 +243,20 @@ class ExportScheduler:
             self._deferred_lanes, self._deferred = [], None
         self._day, self._day_began = today, self.budget.left_today()
 
-    def _rest_likely(self, past_now: timedelta) -> Optional[int]:
-        """What every lane most likely has left, to ``past_now`` after now (None when one cannot tell): those done for
-        the day too (a lane that left its rest to tomorrow, and a day of new data for each that reached now)."""
-        total = 0
+    def _rest_likely(self) -> Dict[str, Optional[int]]:
+        """What every lane most likely has left, to now (``rest_now``) and to a day past now (``rest_likely``); None
+        when one cannot tell. Lanes done for the day count too (one that left its rest to tomorrow, and a day of new
+        data for each that reached now)."""
+        unknown: Dict[str, Optional[int]] = {"rest_now": None, "rest_likely": None}
+        now = day = 0
         for state in self._lanes:
             if state.failed is not None:
-                return None  # the next sync tries it again: what it has left is tomorrow's too, and unknown
-            rest = getattr(state.lane, "likely_rest", lambda _: None)(past_now)  # a lane without it cannot tell
-            if rest is None:
-                return None
-            total += rest
-        return total
+                return unknown  # the next sync tries it again: what it has left is tomorrow's too, and unknown
+            rest_now, rest_day = state.lane.likely_rest(timedelta(0)), state.lane.likely_rest(timedelta(days=1))
+            if rest_now is None or rest_day is None:
+                return unknown
+            now, day = now + rest_now, day + rest_day
+        return {"rest_now": now, "rest_likely": day}
 
     def _create(self, state: LaneState, job: ExportJob) -> bool:
         """Create and enqueue ``job`` if its estimate fits; False when nothing more should start now.
