@@ -7,6 +7,7 @@ MAIN_REQUIREMENTS = [
     "orjson==3.13.0",
     "requests==2.34.2",
     "tzdata==2026.6",
+    "urllib3==2.8.0",  # >= 2.3: HTTPResponse.shutdown, which ends a download's reading thread at once (download.py)
 ]
 
 TEST_REQUIREMENTS = [

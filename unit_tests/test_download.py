@@ -247,3 +247,26 @@ def test_given_a_file_read_to_its_end_or_a_page_refused_then_no_reading_thread_i
     assert body == DATA.replace(b"\x00", b"")
     stream.close()
     assert not download_threads()
+
+
+class SlowRaw:
+    """A connection without urllib3's ``shutdown``: its read waits 1.5 s, then the body ends."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def read1(self, size):
+        self.calls += 1
+        if self.calls == 1:
+            return b"id,name\n" + b"1,a\n" * 40
+        time.sleep(1.5)
+        return b""
+
+
+def test_given_no_way_to_wake_a_read_when_a_download_is_left_early_then_the_reply_is_closed_only_after_that_read():
+    response = Response(200, b"")
+    response.raw = SlowRaw()
+    stream = ExportFile(FakeClient([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json")
+    assert stream.read1()
+    stream.close()  # never while the thread is inside the read: urllib3 could pool the half-read connection
+    assert not download_threads()

@@ -211,13 +211,17 @@ class _ReadAhead:
         if not self._thread.is_alive():
             return
         self._stopped.set()
-        shutdown = getattr(self._response.raw, "shutdown", None)  # urllib3 >= 2.3: wakes a read waiting on the network
+        shutdown = getattr(self._response.raw, "shutdown", None)  # urllib3 >= 2.3 (setup.py): wakes a read waiting on the network
         if shutdown is not None:
             try:
                 shutdown()
             except (ValueError, RuntimeError, OSError):
-                pass  # no socket to shut (already released, or not a real connection): the thread ends at its next read
+                pass  # no socket to shut (released at the end of the body, or not a real connection)
         self._thread.join(timeout=1.0)
+        if self._thread.is_alive():
+            # The reply must not be closed while the thread is inside a read: urllib3 could then hand the half-read
+            # connection back to its pool. A read ends by the download's read timeout at the latest.
+            self._thread.join()
 
 
 def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
