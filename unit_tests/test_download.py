@@ -270,3 +270,37 @@ def test_given_no_way_to_wake_a_read_when_a_download_is_left_early_then_the_repl
     assert stream.read1()
     stream.close()  # never while the thread is inside the read: urllib3 could pool the half-read connection
     assert not download_threads()
+
+
+class PoolingRaw:
+    """Like urllib3's reply: the read that reaches the end of the body hands the connection back to the pool."""
+
+    def __init__(self, body: bytes):
+        self.body, self.position, self.released_by = body, 0, []
+
+    def release_conn(self):
+        self.released_by.append(threading.current_thread().name)
+
+    def read1(self, size):
+        chunk = self.body[self.position : self.position + 100]
+        self.position += len(chunk)
+        if not chunk:
+            self.release_conn()
+        return chunk
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["read to the end", "left early"])
+def test_given_a_reading_thread_then_the_connection_goes_back_to_the_pool_only_after_it_ended_and_only_when_read_to_the_end(early):
+    # a connection handed back by the thread could be taken by another thread's call while stop() shuts its socket
+    response = Response(200, b"")
+    response.raw = PoolingRaw(DATA)
+    stream = ExportFile(FakeClient([Reply(response, None, OK)]), "/bulk/v1/leads/export/x/file.json", None if early else len(DATA), None if early else CHECKSUM)
+    if early:
+        response.raw.body = b"id,name\n" + b"1,a\n" * 25_000  # far more than READ_AHEAD chunks of 100 bytes
+        stream.read1()
+        stream.close()
+        assert response.raw.released_by == []  # not read to the end: the reply closes it
+    else:
+        assert b"".join(iter(stream.read1, b"")) == DATA.replace(b"\x00", b"")
+        assert response.raw.released_by == ["MainThread"]
+    assert "release_conn" not in vars(response.raw)  # urllib3's own method again

@@ -171,6 +171,12 @@ class _ReadAhead:
         self._response = response
         self._queue: "queue.Queue[object]" = queue.Queue(READ_AHEAD)
         self._stopped = threading.Event()
+        self._read_to_end = False
+        # urllib3 hands the connection back to its pool inside the read that reaches the end of the body; another
+        # thread could then take it while ``stop`` shuts its socket. Held here, it goes back once this thread is done.
+        self._held = getattr(response.raw, "release_conn", None) is not None
+        if self._held:
+            response.raw.release_conn = _keep  # type: ignore[union-attr]
         self._thread = threading.Thread(target=self._read, name="export-download", daemon=True)
         self._thread.start()
 
@@ -193,6 +199,7 @@ class _ReadAhead:
             while not self._stopped.is_set():
                 chunk = raw.read1(CHUNK_SIZE)
                 if not chunk:
+                    self._read_to_end = not self._stopped.is_set()  # not an end made by the shutdown
                     break
                 self._put(chunk)
             self._put(self._END)
@@ -208,8 +215,15 @@ class _ReadAhead:
                 continue
 
     def stop(self) -> None:
-        if not self._thread.is_alive():
-            return
+        if self._thread.is_alive():
+            self._halt()
+        if self._held:  # the thread is done: a connection read to the end goes back to the pool, any other is closed
+            self._held = False
+            del self._response.raw.release_conn  # type: ignore[union-attr]
+            if self._read_to_end:
+                self._response.raw.release_conn()  # type: ignore[union-attr]
+
+    def _halt(self) -> None:
         self._stopped.set()
         shutdown = getattr(self._response.raw, "shutdown", None)  # urllib3 >= 2.3 (setup.py): wakes a read waiting on the network
         if shutdown is not None:
@@ -222,6 +236,10 @@ class _ReadAhead:
             # The reply must not be closed while the thread is inside a read: urllib3 could then hand the half-read
             # connection back to its pool. A read ends by the download's read timeout at the latest.
             self._thread.join()
+
+
+def _keep() -> None:
+    """Stands in for urllib3's ``release_conn`` while a reading thread holds the connection."""
 
 
 def _head(chunks: Iterator[bytes], size: int = 64) -> bytes:
