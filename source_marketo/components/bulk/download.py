@@ -163,7 +163,8 @@ class _ReadAhead:
     already received (``iter_content`` would wait to fill a whole chunk). A failure to read (a dropped
     connection, the read timeout) comes out after every chunk read before it, as the same exception, so
     the bytes taken before a resume are all the bytes received. ``stop`` ends the thread at once, even
-    one waiting on a stalled connection: the socket is shut for reading, which wakes it."""
+    one waiting on a stalled connection: the socket is shut for reading, which wakes it. Until then the
+    connection stays with the reply; it goes back to the pool only after the thread is done."""
 
     _END = object()
 
@@ -230,7 +231,7 @@ class _ReadAhead:
             try:
                 shutdown()
             except (ValueError, RuntimeError, OSError):
-                pass  # no socket to shut (released at the end of the body, or not a real connection)
+                pass  # no socket to shut (not a real connection, or one closed already): the join below waits for the read
         self._thread.join(timeout=1.0)
         if self._thread.is_alive():
             # The reply must not be closed while the thread is inside a read: urllib3 could then hand the half-read
